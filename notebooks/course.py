@@ -103,12 +103,13 @@ def _load_local(path: str | os.PathLike) -> tuple:
                     f"{path}: array {key!r} has shape {array.shape} and dtype {array.dtype}; "
                     f"MNIST's has shape {shape} and dtype {np.dtype(dtype)}."
                 )
-            if array_sha256(array) != MNIST_SHA256[key]:
-                raise _fail(
-                    f"{path}: array {key!r} has the right shape but not MNIST's contents "
-                    "(its SHA-256 differs): the file is corrupt or another data set."
-                )
             arrays[key] = array
+    for key, array in arrays.items():
+        if array_sha256(array) != MNIST_SHA256[key]:
+            raise _fail(
+                f"{path}: array {key!r} has the right shape but not MNIST's contents "
+                "(its SHA-256 differs): the file is corrupt or another data set."
+            )
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
