@@ -14,6 +14,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.course-installed
 NB     ?=
 PYTEST_ARGS ?=
+BENCH_ARGS  ?=
 
 # Quieter TensorFlow in the terminal (cells are kept clean by tools/ipython_kernel_config.py).
 export TF_CPP_MIN_LOG_LEVEL ?= 2
@@ -51,7 +52,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 bench: $(STAMP)
-	$(BIN)/python tools/bench.py --out _build/bench.json
+	$(BIN)/python tools/bench.py --out _build/bench.json $(BENCH_ARGS)
 
 clean:
 	rm -rf _build .pytest_cache
