@@ -145,3 +145,34 @@ def test_student_version_of_a_tiny_notebook():
     assert result.cells[1].outputs == []
     assert result.cells[2].source == "assert total == 3"
     assert "sum(values)" in notebook.cells[2].source, "the source notebook must not be modified"
+
+
+@pytest.mark.slow
+def test_nbgrader_accepts_the_chapters_as_source_notebooks(tmp_path):
+    """`nbgrader generate_assignment` takes the chapter notebooks as they are and stubs every solution."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    source = tmp_path / "source" / "chapters"
+    source.mkdir(parents=True)
+    for chapter in CHAPTERS:
+        shutil.copy2(chapter, source / chapter.name)
+    shutil.copy2(NOTEBOOKS / "course.py", source / "course.py")
+    (tmp_path / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.root = {str(tmp_path)!r}\nc.CourseDirectory.course_id = 'cae'\n"
+    )
+    bin_dir = Path(sys.executable).parent
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    result = subprocess.run(
+        [str(bin_dir / "nbgrader"), "generate_assignment", "chapters", "--force"],
+        cwd=tmp_path, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    for chapter in CHAPTERS:
+        released = read(tmp_path / "release" / "chapters" / chapter.name)
+        solutions = [c for c in released.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"]
+        checks = [c for c in released.cells if c.metadata.get("nbgrader", {}).get("grade")]
+        assert solutions and all("raise NotImplementedError()" in c.source for c in solutions)
+        assert checks and all(c.metadata["nbgrader"].get("checksum") for c in checks)
