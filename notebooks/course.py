@@ -302,3 +302,230 @@ def check_true(condition: bool, message: str, success: str = "Correct.") -> None
     if not condition:
         raise ExerciseCheckError(message)
     print(success)
+
+
+# --- Chapter 1: 2D convolution ---
+#
+# Shape arithmetic of TensorFlow's convolutions, a plain NumPy reference convolution, and the
+# sliding-window figures. Chapter 2 (transposed convolution) can reuse ``draw_conv_step`` with its own
+# grids: any grid of numbers, some of whose cells are marked as added zeros, a window on it, and an
+# output grid with one cell marked.
+
+
+def _pair(value) -> tuple[int, int]:
+    """``3`` -> ``(3, 3)``; ``(3, 5)`` stays ``(3, 5)``."""
+    if np.ndim(value) == 0:
+        return int(value), int(value)
+    first, second = value
+    return int(first), int(second)
+
+
+def conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding: str = "valid") -> int:
+    """Length of a convolution's output along one axis, as TensorFlow computes it.
+
+    ``'valid'``: ``floor((input_size - kernel_size) / stride) + 1`` (the kernel must fit: an error
+    otherwise); ``'same'``: ``ceil(input_size / stride)``, whatever the kernel size.
+    """
+    padding = padding.lower()
+    if padding == "valid":
+        if kernel_size > input_size:
+            raise ValueError(f"a kernel of size {kernel_size} does not fit in an input of size {input_size}")
+        return (input_size - kernel_size) // stride + 1
+    if padding == "same":
+        return -(-input_size // stride)
+    raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+
+
+def same_padding(input_size: int, kernel_size: int, stride: int = 1) -> tuple[int, int]:
+    """Zeros ``(before, after)`` that ``padding='same'`` adds along one axis in TensorFlow.
+
+    The total is what the windows need to produce ``ceil(input_size / stride)`` outputs; when it is
+    odd, the extra zero goes after (at the bottom, or on the right).
+    """
+    output_size = conv_output_size(input_size, kernel_size, stride, "same")
+    total = max((output_size - 1) * stride + kernel_size - input_size, 0)
+    return total // 2, total - total // 2
+
+
+def conv_padding(input_shape, kernel_shape, strides=1, padding: str = "valid") -> tuple:
+    """Zero padding ``((top, bottom), (left, right))`` of a 2-D convolution in TensorFlow."""
+    if padding.lower() == "valid":
+        return (0, 0), (0, 0)
+    if padding.lower() != "same":
+        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+    (height, width), (kernel_h, kernel_w), (stride_h, stride_w) = _pair(input_shape), _pair(kernel_shape), _pair(strides)
+    return same_padding(height, kernel_h, stride_h), same_padding(width, kernel_w, stride_w)
+
+
+def conv2d_reference(image, kernel, strides=1, padding: str = "valid"):
+    """Single-channel 2-D cross-correlation exactly as ``Conv2D`` computes it (no bias, no activation).
+
+    ``image`` has shape (H, W), ``kernel`` shape (kh, kw). Used by the figures and the tests; the
+    chapter writes its own loop for the reader.
+    """
+    image = np.asarray(image, dtype=float)
+    kernel = np.asarray(kernel, dtype=float)
+    (top, bottom), (left, right) = conv_padding(image.shape, kernel.shape, strides, padding)
+    padded = np.pad(image, ((top, bottom), (left, right)))
+    kernel_h, kernel_w = kernel.shape
+    stride_h, stride_w = _pair(strides)
+    out_h = conv_output_size(padded.shape[0], kernel_h, stride_h, "valid")
+    out_w = conv_output_size(padded.shape[1], kernel_w, stride_w, "valid")
+    output = np.zeros((out_h, out_w))
+    for row in range(out_h):
+        for col in range(out_w):
+            window = padded[row * stride_h : row * stride_h + kernel_h, col * stride_w : col * stride_w + kernel_w]
+            output[row, col] = np.sum(window * kernel)
+    return output
+
+
+def draw_conv_step(
+    ax_input,
+    ax_output,
+    grid,
+    output,
+    *,
+    window,
+    output_cell,
+    virtual=None,
+    kernel=None,
+    origin=(0, 0),
+    fmt: str = "{:g}",
+    fontsize: float = 11,
+    input_title: str | None = "input",
+    output_title: str | None = "output",
+):
+    """Draw one step of a sliding window: the grid it slides over, and the output cell it produces.
+
+    ``grid`` is the 2-D array the kernel slides over (for a padded convolution, the input with its
+    zeros around it). ``virtual`` is a boolean mask of the same shape marking cells that are not part
+    of the input but were added as zeros (padding, or zeros inserted between rows): they are drawn
+    hatched with a grey 0. ``window = (row, col, height, width)`` is the window's position in ``grid``;
+    if ``kernel`` is given, its weights are written small in the window's cells (``×w``).
+    ``output_cell = (row, col)`` is outlined in the ``output`` array. ``origin = (row, col)`` is the
+    position of the input's top-left cell in ``grid``, so that tick labels count from the input
+    (padding rows and columns get negative indices or indices past the end).
+    Either axis may be ``None`` to draw only the other panel. Returns ``(ax_input, ax_output)``.
+    """
+    import matplotlib.patches as patches
+
+    grid = np.asarray(grid, dtype=float)
+    virtual = np.zeros(grid.shape, dtype=bool) if virtual is None else np.asarray(virtual, dtype=bool)
+    if virtual.shape != grid.shape:
+        raise ValueError(f"virtual mask has shape {virtual.shape}, grid has shape {grid.shape}")
+    row0, col0, height, width = window
+    if row0 < 0 or col0 < 0 or row0 + height > grid.shape[0] or col0 + width > grid.shape[1]:
+        raise ValueError(f"window {tuple(window)} does not fit in a grid of shape {grid.shape}")
+
+    if ax_input is not None:
+        draw_number_grid(ax_input, np.where(virtual, np.nan, grid), shade=False, fmt=fmt, fontsize=fontsize)
+        # draw_number_grid hatches NaN cells densely and leaves them empty; redraw the added zeros lighter,
+        # with their value written in grey.
+        for patch in list(ax_input.patches):
+            patch.remove()
+        for r, c in zip(*np.nonzero(virtual)):
+            ax_input.add_patch(patches.Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="0.93", edgecolor="0.72",
+                                                 hatch="//", lw=0, zorder=0.5))
+            ax_input.text(c, r, fmt.format(grid[r, c]), ha="center", va="center", fontsize=fontsize, color="0.35",
+                          zorder=3)
+        ax_input.add_patch(
+            patches.Rectangle((col0 - 0.5, row0 - 0.5), width, height, facecolor="0.82", edgecolor="none", zorder=1)
+        )
+        ax_input.add_patch(
+            patches.Rectangle((col0 - 0.5, row0 - 0.5), width, height, fill=False, lw=3, edgecolor="black", zorder=4)
+        )
+        if kernel is not None:
+            kernel = np.asarray(kernel, dtype=float)
+            if kernel.shape != (height, width):
+                raise ValueError(f"kernel has shape {kernel.shape}, window is {height}x{width}")
+            for r in range(height):
+                for c in range(width):
+                    ax_input.text(col0 + c + 0.44, row0 + r + 0.44, "×" + fmt.format(kernel[r, c]), ha="right",
+                                  va="bottom", fontsize=fontsize * 0.62, color="0.2", zorder=5)
+        origin_row, origin_col = origin
+        ax_input.set_xticks(range(grid.shape[1]), [str(c - origin_col) for c in range(grid.shape[1])])
+        ax_input.set_yticks(range(grid.shape[0]), [str(r - origin_row) for r in range(grid.shape[0])])
+        if input_title:
+            ax_input.set_title(input_title, fontsize=fontsize)
+
+    if ax_output is not None:
+        output = np.asarray(output, dtype=float)
+        out_row, out_col = output_cell
+        draw_number_grid(ax_output, output, shade=False, fmt=fmt, fontsize=fontsize)
+        ax_output.add_patch(
+            patches.Rectangle((out_col - 0.5, out_row - 0.5), 1, 1, facecolor="0.82", edgecolor="none", zorder=1)
+        )
+        ax_output.add_patch(
+            patches.Rectangle((out_col - 0.5, out_row - 0.5), 1, 1, fill=False, lw=3, edgecolor="black", zorder=4)
+        )
+        if output_title:
+            ax_output.set_title(output_title, fontsize=fontsize)
+    return ax_input, ax_output
+
+
+def show_conv_steps(
+    image,
+    kernel,
+    *,
+    strides=1,
+    padding: str = "valid",
+    steps=((0, 0),),
+    fmt: str = "{:g}",
+    suptitle: str | None = None,
+    cell: float = 0.42,
+):
+    """Figure of a 2-D convolution as ``Conv2D`` computes it, one row per output cell in ``steps``.
+
+    Each row shows the input (with its zero padding, hatched, when ``padding='same'`` adds some) and
+    the kernel window that produces one output cell, the kernel, and the whole output with that cell
+    outlined and its value written below. All grids are drawn at the same scale, ``cell`` inches per
+    cell. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    image = np.asarray(image, dtype=float)
+    kernel = np.asarray(kernel, dtype=float)
+    (top, bottom), (left, right) = conv_padding(image.shape, kernel.shape, strides, padding)
+    grid = np.pad(image, ((top, bottom), (left, right)))
+    virtual = np.pad(np.zeros(image.shape, dtype=bool), ((top, bottom), (left, right)), constant_values=True)
+    output = conv2d_reference(image, kernel, strides, padding)
+    stride_h, stride_w = _pair(strides)
+    kernel_h, kernel_w = kernel.shape
+    steps = [tuple(int(i) for i in step) for step in steps]
+    for step in steps:
+        if not (0 <= step[0] < output.shape[0] and 0 <= step[1] < output.shape[1]):
+            raise ValueError(f"step {step} is outside the output, which has shape {output.shape}")
+
+    # Place the axes in inches so that every grid has the same cell size.
+    panels = [grid.shape, kernel.shape, output.shape]
+    margin_left, gap, margin_right = 0.55, 0.7, 0.2
+    title_space, label_space, suptitle_space = 0.45, 0.85, 0.45
+    grid_height = cell * max(shape[0] for shape in panels)
+    row_height = title_space + grid_height + label_space
+    fig_width = margin_left + gap * 2 + margin_right + cell * sum(shape[1] for shape in panels)
+    fig_height = suptitle_space + row_height * len(steps)
+    fig = plt.figure(figsize=(fig_width, fig_height))
+
+    is_padded = (top, bottom, left, right) != (0, 0, 0, 0)
+    input_title = f"input {image.shape[0]}×{image.shape[1]}" + (", zero-padded (hatched)" if is_padded else "")
+    for index, (out_row, out_col) in enumerate(steps):
+        row_top = fig_height - suptitle_space - index * row_height - title_space  # top of the grids, inches
+        axes = []
+        x = margin_left
+        for rows, cols in panels:
+            y = row_top - grid_height / 2 - cell * rows / 2  # grids centred vertically in their row
+            axes.append(fig.add_axes([x / fig_width, y / fig_height, cell * cols / fig_width, cell * rows / fig_height]))
+            x += cell * cols + gap
+        ax_input, ax_kernel, ax_output = axes
+        draw_conv_step(
+            ax_input, ax_output, grid, output,
+            window=(out_row * stride_h, out_col * stride_w, kernel_h, kernel_w), output_cell=(out_row, out_col),
+            virtual=virtual, kernel=kernel, origin=(top, left), fmt=fmt,
+            input_title=input_title, output_title=f"output {output.shape[0]}×{output.shape[1]}",
+        )
+        draw_number_grid(ax_kernel, kernel, shade=False, fmt=fmt, fontsize=11, title="kernel")
+        ax_output.set_xlabel(f"column\n\noutput[{out_row}, {out_col}] = {fmt.format(output[out_row, out_col])}",
+                             fontsize=10)
+    fig.suptitle(suptitle or f"padding='{padding}', strides={strides}", fontsize=12,
+                 y=1 - 0.12 / fig_height, va="top")
+    return fig
