@@ -263,7 +263,7 @@ def check_shape(what: str, got, expected) -> None:
     """Fail unless shape ``got`` equals ``expected`` (tuples, lists or TensorShapes; None for the batch)."""
     try:
         got_shape = _shape_tuple(got)
-    except TypeError:
+    except (TypeError, ValueError):
         raise ExerciseCheckError(f"{what}: expected a shape such as {_shape_tuple(expected)}, got {got!r}") from None
     expected_shape = _shape_tuple(expected)
     if got_shape != expected_shape:

@@ -198,6 +198,8 @@ def test_check_shape_passes_and_fails_helpfully(capsys):
 def test_check_shape_rejects_non_shapes():
     with pytest.raises(course.ExerciseCheckError, match="expected a shape"):
         course.check_shape("output", 7, (7, 7))
+    with pytest.raises(course.ExerciseCheckError, match="expected a shape"):
+        course.check_shape("output", "14x14", (14, 14))
 
 
 def test_check_shape_accepts_tensor_shapes():
