@@ -112,9 +112,19 @@ def main(argv: list[str] | None = None) -> int:
     print(table(notebooks, [("notebook", "notebook"), ("wall time (s)", "seconds"), ("peak memory (MB)", "peak_memory_mb")]))
     print(f"\nbook build: {report['book_build']['seconds']} s")
     if isinstance(report["pages"], list):
-        pages = [dict(p, kib=round(p["bytes"] / 1024), ms=round(p["load_seconds"] * 1000)) for p in report["pages"]]
+        pages = [
+            dict(
+                p,
+                kib=round(p["bytes"] / 1024),
+                raw_kib=round(p["uncompressed_bytes"] / 1024),
+                ms=round(p["load_seconds"] * 1000),
+                typeset_ms="" if p["typeset_seconds"] is None else round(p["typeset_seconds"] * 1000),
+            )
+            for p in report["pages"]
+        ]
         print()
-        print(table(pages, [("page", "page"), ("weight (KiB)", "kib"), ("requests", "requests"), ("load (ms)", "ms")]))
+        print(table(pages, [("page", "page"), ("sent, gzip (KiB)", "kib"), ("uncompressed (KiB)", "raw_kib"),
+                            ("requests", "requests"), ("load (ms)", "ms"), ("math typeset (ms)", "typeset_ms")]))
     else:
         print(f"pages: {report['pages']}")
     if "tests" in report:
