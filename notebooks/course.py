@@ -227,8 +227,9 @@ def show_digits(images, titles=None, *, ncols: int = 10, size: float = 1.1, supt
     count = len(images)
     ncols = min(ncols, count)
     nrows = int(np.ceil(count / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * (1.25 if titles is not None else 1)),
-                             squeeze=False)
+    row_height = size * (1.4 if titles is not None else 1.0)  # a title line needs about 0.4 of an image
+    height = row_height * nrows + (0.45 if suptitle else 0.0)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, height), squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.set_xticks([])
         ax.set_yticks([])

@@ -275,3 +275,14 @@ def test_show_digits_lays_out_a_grid():
     assert len(fig.axes) == 15 and len(visible) == 12
     assert visible[11].get_title() == "11"
     plt.close(fig)
+
+
+def test_show_digits_leaves_room_for_titles_and_suptitle():
+    images = np.zeros((20, 28, 28), dtype=np.float32)
+    plain = course.show_digits(images, ncols=10, size=1.0)
+    titled = course.show_digits(images, titles=list(range(20)), ncols=10, size=1.0, suptitle="digits")
+    plain_height, titled_height = plain.get_size_inches()[1], titled.get_size_inches()[1]
+    assert plain_height == pytest.approx(2.0)  # two rows of 1-inch images
+    assert titled_height >= plain_height + 2 * 0.4  # a title line per row, and the suptitle
+    plt.close(plain)
+    plt.close(titled)
