@@ -1,11 +1,19 @@
 """Helpers shared by the chapters of *Convolutional Autoencoders*.
 
-What a student should learn stays in the notebooks. This module holds what would distract from it:
+What a student should learn stays in the notebooks. This module holds what several chapters need, or what
+would distract from the lesson:
 
-* ``load_mnist``: MNIST exactly as ``tf.keras.datasets.mnist.load_data()`` returns it, or from a local
-  ``mnist.npz`` (argument or the ``MNIST_NPZ`` environment variable) verified against known hashes;
-* figure helpers that draw grids of numbers and mosaics of digits;
-* ``check_*`` functions used by the exercise check cells, which fail with a message that says what is wrong.
+* data: ``load_mnist`` (MNIST exactly as ``tf.keras.datasets.mnist.load_data()`` returns it, or from a
+  verified local ``mnist.npz``), ``prepare_images`` and ``mnist_splits`` (training, validation and test
+  images as the models take them);
+* shape arithmetic: the output size of a convolution and of a transposed convolution, and the zeros
+  ``padding='same'`` adds, exactly as TensorFlow computes them (one rule per quantity for the whole book);
+* reference computations: a plain NumPy convolution used by the figures and the tests;
+* training: ``EpochLog``, one short line per epoch instead of Keras' progress bars;
+* figures: grids of numbers, sliding-window steps, mosaics and rows of digits;
+* exercise checks: hints that name a mistake without giving the answer away.
+
+Every docstring has the same form: one line that says what the function returns or does, then the details.
 """
 
 from __future__ import annotations
@@ -14,19 +22,47 @@ import hashlib
 import os
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 __all__ = [
+    # data
     "MNIST_ENV_VAR",
+    "MNIST_URL",
+    "MNIST_LAYOUT",
     "MNIST_SHA256",
     "MNISTDataError",
+    "array_sha256",
     "load_mnist",
+    "prepare_images",
+    "MNISTSplits",
+    "mnist_splits",
+    # shape arithmetic
+    "conv_output_size",
+    "transposed_conv_output_size",
+    "same_padding",
+    "conv_padding",
+    # reference computations
+    "conv2d_reference",
+    # training
+    "EpochLog",
+    # figures
     "draw_number_grid",
+    "draw_conv_step",
+    "show_conv_steps",
     "show_digits",
+    "show_image_rows",
+    # exercise checks
     "ExerciseCheckError",
-    "check_equal",
+    "fingerprint",
+    "hint",
+    "hint_if_known",
+    "expect_type",
+    "expect_shape_form",
+    "passed",
     "check_shape",
+    "check_equal",
     "check_close",
     "check_true",
 ]
@@ -71,7 +107,7 @@ def _fail(problem: str) -> MNISTDataError:
 
 
 def array_sha256(array: np.ndarray) -> str:
-    """SHA-256 of an array's raw bytes in C order."""
+    """Return the SHA-256 of an array's raw bytes in C order."""
     return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
 
 
@@ -139,6 +175,206 @@ def load_mnist(path: str | os.PathLike | None = None) -> tuple:
         raise _fail(f"Keras could not download MNIST ({exc}).") from exc
 
 
+def prepare_images(images) -> np.ndarray:
+    """Return uint8 images of shape (N, 28, 28) as float32 of shape (N, 28, 28, 1) with values in [0, 1].
+
+    Dividing by 255 puts pixels on the scale of a sigmoid output; the last axis is the single grey channel
+    that ``Conv2D`` expects.
+    """
+    images = np.asarray(images)
+    if images.ndim != 3:
+        raise ValueError(f"expected images of shape (N, height, width), got shape {images.shape}")
+    return (images.astype("float32") / 255.0)[..., np.newaxis]
+
+
+class MNISTSplits(NamedTuple):
+    """MNIST as prepared images and labels: training, validation and test."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+
+def mnist_splits(validation_size: int = 5000, path: str | os.PathLike | None = None) -> MNISTSplits:
+    """Return training, validation and test images (prepared) with their labels.
+
+    The validation images are the last ``validation_size`` of Keras' 60,000 training images, as
+    ``model.fit(validation_split=...)`` would take them: a fixed split, the same on every machine. They are
+    for every choice made while building a model (epochs, learning rate, a threshold); the test images are
+    for measuring the result once, at the end. ``path`` is passed to :func:`load_mnist`.
+    """
+    (train_images, train_labels), (test_images, test_labels) = load_mnist(path)
+    if not 0 < validation_size < len(train_images):
+        raise ValueError(f"validation_size must be between 1 and {len(train_images) - 1}, got {validation_size}")
+    cut = len(train_images) - validation_size
+    return MNISTSplits(
+        prepare_images(train_images[:cut]), train_labels[:cut],
+        prepare_images(train_images[cut:]), train_labels[cut:],
+        prepare_images(test_images), test_labels,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Shape arithmetic
+# --------------------------------------------------------------------------------------------------
+#
+# Chapter 1 derives the convolution rules and chapter 2 the transposed-convolution rules; every later
+# chapter uses these functions, which the tests check against Keras.
+
+
+def _pair(value) -> tuple[int, int]:
+    """Return ``(3, 3)`` for ``3`` and ``(3, 5)`` for ``(3, 5)``."""
+    if np.ndim(value) == 0:
+        return int(value), int(value)
+    first, second = value
+    return int(first), int(second)
+
+
+def _check_padding(padding: str) -> str:
+    padding = str(padding).lower()
+    if padding not in ("valid", "same"):
+        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+    return padding
+
+
+def conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding: str = "valid",
+                     dilation: int = 1) -> int:
+    """Return the length of a ``Conv2D`` output along one axis, as TensorFlow computes it.
+
+    With the dilated kernel size ``k̂ = k + (k - 1)(d - 1)``: ``'valid'`` gives ``floor((n - k̂) / s) + 1``
+    and needs the kernel to fit (a ``ValueError`` that says so otherwise); ``'same'`` gives ``ceil(n / s)``
+    whatever the kernel. Keras refuses a stride above 1 together with a dilation above 1, and so does this.
+    """
+    padding = _check_padding(padding)
+    if min(input_size, kernel_size, stride, dilation) < 1:
+        raise ValueError("input size, kernel size, stride and dilation must all be at least 1")
+    if stride > 1 and dilation > 1:
+        raise ValueError(f"strides > 1 cannot be combined with dilation > 1 (got stride {stride}, "
+                         f"dilation {dilation}): Keras refuses such a layer")
+    effective = kernel_size + (kernel_size - 1) * (dilation - 1)
+    if padding == "same":
+        return -(-input_size // stride)
+    if effective > input_size:
+        raise ValueError(
+            f"a kernel of size {kernel_size}" + (f" (dilated to {effective})" if dilation > 1 else "")
+            + f" does not fit in an input of size {input_size} with padding='valid': use a smaller kernel, "
+            "a larger input, or padding='same'"
+        )
+    return (input_size - effective) // stride + 1
+
+
+def transposed_conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding: str = "valid",
+                                output_padding: int | None = None) -> int:
+    """Return the length of a ``Conv2DTranspose`` output along one axis, as Keras computes it.
+
+    Without ``output_padding``: ``(n - 1) s + max(k, s)`` for ``'valid'`` and ``n s`` for ``'same'``. With
+    ``output_padding = a`` (which must be smaller than the stride): ``(n - 1) s + k + a`` for ``'valid'`` and
+    ``(n - 1) s + k + a - 2 floor(k / 2)`` for ``'same'``.
+    """
+    padding = _check_padding(padding)
+    if min(input_size, kernel_size, stride) < 1:
+        raise ValueError("input size, kernel size and stride must all be at least 1")
+    if output_padding is None:
+        if padding == "same":
+            return input_size * stride
+        return (input_size - 1) * stride + max(kernel_size, stride)
+    if not 0 <= output_padding < stride:
+        raise ValueError(f"output_padding must be at least 0 and smaller than the stride ({stride}), "
+                         f"got {output_padding}")
+    size = (input_size - 1) * stride + kernel_size + output_padding
+    if padding == "same":
+        size -= 2 * (kernel_size // 2)
+    return size
+
+
+def same_padding(input_size: int, kernel_size: int, stride: int = 1) -> tuple[int, int]:
+    """Return the zeros ``(before, after)`` that ``Conv2D(padding='same')`` adds along one axis.
+
+    The total is what the windows need to produce ``ceil(n / s)`` outputs; when it is odd, TensorFlow puts
+    the extra zero after (at the bottom, or on the right).
+    """
+    output_size = conv_output_size(input_size, kernel_size, stride, "same")
+    total = max((output_size - 1) * stride + kernel_size - input_size, 0)
+    return total // 2, total - total // 2
+
+
+def conv_padding(input_shape, kernel_shape, strides=1, padding: str = "valid") -> tuple:
+    """Return the zero padding ``((top, bottom), (left, right))`` of a 2-D convolution in TensorFlow."""
+    if _check_padding(padding) == "valid":
+        return (0, 0), (0, 0)
+    (height, width), (kernel_h, kernel_w), (stride_h, stride_w) = _pair(input_shape), _pair(kernel_shape), _pair(strides)
+    return same_padding(height, kernel_h, stride_h), same_padding(width, kernel_w, stride_w)
+
+
+# --------------------------------------------------------------------------------------------------
+# Reference computations
+# --------------------------------------------------------------------------------------------------
+
+
+def conv2d_reference(image, kernel, strides=1, padding: str = "valid"):
+    """Return the single-channel 2-D cross-correlation that ``Conv2D`` computes (no bias, no activation).
+
+    ``image`` has shape (H, W), ``kernel`` shape (kh, kw). Used by the figures and the tests; the chapter
+    writes its own loop for the reader.
+    """
+    image = np.asarray(image, dtype=float)
+    kernel = np.asarray(kernel, dtype=float)
+    (top, bottom), (left, right) = conv_padding(image.shape, kernel.shape, strides, padding)
+    padded = np.pad(image, ((top, bottom), (left, right)))
+    kernel_h, kernel_w = kernel.shape
+    stride_h, stride_w = _pair(strides)
+    out_h = conv_output_size(padded.shape[0], kernel_h, stride_h, "valid")
+    out_w = conv_output_size(padded.shape[1], kernel_w, stride_w, "valid")
+    output = np.zeros((out_h, out_w))
+    for row in range(out_h):
+        for col in range(out_w):
+            window = padded[row * stride_h : row * stride_h + kernel_h, col * stride_w : col * stride_w + kernel_w]
+            output[row, col] = np.sum(window * kernel)
+    return output
+
+
+# --------------------------------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------------------------------
+
+
+def _epoch_log_class():
+    import keras
+
+    class EpochLog(keras.callbacks.Callback):
+        """Print one line per epoch with the chosen metrics (train with ``verbose=0``: no progress bars)."""
+
+        def __init__(self, metrics=None, every: int = 1, digits: int = 4):
+            super().__init__()
+            self.metrics = metrics
+            self.every = every
+            self.digits = digits
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            epochs = self.params.get("epochs", "?")
+            if (epoch + 1) % self.every and epoch + 1 != epochs:
+                return
+            names = self.metrics or sorted(logs)
+            parts = [f"{name} {float(logs[name]):.{self.digits}f}" for name in names if name in logs]
+            print(f"epoch {epoch + 1}/{epochs}: " + ", ".join(parts), flush=True)
+
+    return EpochLog
+
+
+def __getattr__(name):
+    # EpochLog subclasses a Keras class: it is made on first use, so that importing this module needs no
+    # TensorFlow (the loader and the figures work without it).
+    if name == "EpochLog":
+        cls = _epoch_log_class()
+        globals()["EpochLog"] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # --------------------------------------------------------------------------------------------------
 # Figures
 # --------------------------------------------------------------------------------------------------
@@ -159,7 +395,7 @@ def draw_number_grid(
     vmax: float | None = None,
     labels: bool = True,
 ):
-    """Draw a 2-D array as a grid of cells with its values written in them.
+    """Draw a 2-D array on ``ax`` as a grid of cells with its values written in them; return ``ax``.
 
     Cells are shaded from white to grey by value (``shade=False`` keeps them white, which reads best
     for small integer examples), so the figure stays readable in greyscale. ``highlight`` is a
@@ -245,139 +481,38 @@ def show_digits(images, titles=None, *, ncols: int = 10, size: float = 1.1, supt
     return fig
 
 
-# --------------------------------------------------------------------------------------------------
-# Exercise checks
-# --------------------------------------------------------------------------------------------------
+def show_image_rows(rows, row_labels, column_titles=None, title: str | None = None, *, cell: float = 0.85,
+                    cmap: str = "gray_r", vmin: float = 0.0, vmax: float = 1.0):
+    """Draw equal-length sequences of images as labelled rows (input, reconstruction, ...); return the figure.
 
-
-class ExerciseCheckError(AssertionError):
-    """An exercise's answer is not right yet; the message says what was expected and what was found."""
-
-
-def _shape_tuple(shape):
-    if hasattr(shape, "as_list"):
-        shape = shape.as_list()
-    return tuple(None if s is None else int(s) for s in shape)
-
-
-def check_shape(what: str, got, expected) -> None:
-    """Fail unless shape ``got`` equals ``expected`` (tuples, lists or TensorShapes; None for the batch)."""
-    try:
-        got_shape = _shape_tuple(got)
-    except (TypeError, ValueError):
-        raise ExerciseCheckError(f"{what}: expected a shape such as {_shape_tuple(expected)}, got {got!r}") from None
-    expected_shape = _shape_tuple(expected)
-    if got_shape != expected_shape:
-        raise ExerciseCheckError(f"{what}: expected shape {expected_shape}, got {got_shape}")
-    print(f"Correct: {what} is {expected_shape}.")
-
-
-def check_equal(what: str, got, expected) -> None:
-    """Fail unless ``got == expected`` (numbers, strings, tuples)."""
-    if got != expected:
-        raise ExerciseCheckError(f"{what}: expected {expected!r}, got {got!r}")
-    print(f"Correct: {what} is {expected!r}.")
-
-
-def check_close(what: str, got, expected, *, atol: float = 1e-5) -> None:
-    """Fail unless array ``got`` has ``expected``'s shape and values within ``atol``."""
-    expected = np.asarray(expected, dtype=float)
-    try:
-        got = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        raise ExerciseCheckError(f"{what}: expected numbers of shape {expected.shape}, got {type(got).__name__}") from None
-    if got.shape != expected.shape:
-        raise ExerciseCheckError(f"{what}: expected an array of shape {expected.shape}, got shape {got.shape}")
-    wrong = ~np.isclose(got, expected, atol=atol, rtol=0)
-    if wrong.any():
-        index = tuple(int(i) for i in np.argwhere(wrong)[0])
-        raise ExerciseCheckError(
-            f"{what}: {int(wrong.sum())} of {wrong.size} values differ; first at index {index}: "
-            f"expected {expected[index]:g}, got {got[index]:g}"
-        )
-    print(f"Correct: {what} matches ({expected.size} values).")
-
-
-def check_true(condition: bool, message: str, success: str = "Correct.") -> None:
-    """Fail with ``message`` unless ``condition`` holds."""
-    if not condition:
-        raise ExerciseCheckError(message)
-    print(success)
-
-
-# --- Chapter 1: 2D convolution ---
-#
-# Shape arithmetic of TensorFlow's convolutions, a plain NumPy reference convolution, and the
-# sliding-window figures. Chapter 2 (transposed convolution) can reuse ``draw_conv_step`` with its own
-# grids: any grid of numbers, some of whose cells are marked as added zeros, a window on it, and an
-# output grid with one cell marked.
-
-
-def _pair(value) -> tuple[int, int]:
-    """``3`` -> ``(3, 3)``; ``(3, 5)`` stays ``(3, 5)``."""
-    if np.ndim(value) == 0:
-        return int(value), int(value)
-    first, second = value
-    return int(first), int(second)
-
-
-def conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding: str = "valid") -> int:
-    """Length of a convolution's output along one axis, as TensorFlow computes it.
-
-    ``'valid'``: ``floor((input_size - kernel_size) / stride) + 1`` (the kernel must fit: an error
-    otherwise); ``'same'``: ``ceil(input_size / stride)``, whatever the kernel size.
+    ``rows`` is a list of image sequences, each image of shape (H, W) or (H, W, 1); ``row_labels`` names
+    each row on the left, ``column_titles`` (optional) names each column on top. Dark is ink: the colour
+    map reads the same in grey.
     """
-    padding = padding.lower()
-    if padding == "valid":
-        if kernel_size > input_size:
-            raise ValueError(f"a kernel of size {kernel_size} does not fit in an input of size {input_size}")
-        return (input_size - kernel_size) // stride + 1
-    if padding == "same":
-        return -(-input_size // stride)
-    raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+    import matplotlib.pyplot as plt
 
-
-def same_padding(input_size: int, kernel_size: int, stride: int = 1) -> tuple[int, int]:
-    """Zeros ``(before, after)`` that ``padding='same'`` adds along one axis in TensorFlow.
-
-    The total is what the windows need to produce ``ceil(input_size / stride)`` outputs; when it is
-    odd, the extra zero goes after (at the bottom, or on the right).
-    """
-    output_size = conv_output_size(input_size, kernel_size, stride, "same")
-    total = max((output_size - 1) * stride + kernel_size - input_size, 0)
-    return total // 2, total - total // 2
-
-
-def conv_padding(input_shape, kernel_shape, strides=1, padding: str = "valid") -> tuple:
-    """Zero padding ``((top, bottom), (left, right))`` of a 2-D convolution in TensorFlow."""
-    if padding.lower() == "valid":
-        return (0, 0), (0, 0)
-    if padding.lower() != "same":
-        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
-    (height, width), (kernel_h, kernel_w), (stride_h, stride_w) = _pair(input_shape), _pair(kernel_shape), _pair(strides)
-    return same_padding(height, kernel_h, stride_h), same_padding(width, kernel_w, stride_w)
-
-
-def conv2d_reference(image, kernel, strides=1, padding: str = "valid"):
-    """Single-channel 2-D cross-correlation exactly as ``Conv2D`` computes it (no bias, no activation).
-
-    ``image`` has shape (H, W), ``kernel`` shape (kh, kw). Used by the figures and the tests; the
-    chapter writes its own loop for the reader.
-    """
-    image = np.asarray(image, dtype=float)
-    kernel = np.asarray(kernel, dtype=float)
-    (top, bottom), (left, right) = conv_padding(image.shape, kernel.shape, strides, padding)
-    padded = np.pad(image, ((top, bottom), (left, right)))
-    kernel_h, kernel_w = kernel.shape
-    stride_h, stride_w = _pair(strides)
-    out_h = conv_output_size(padded.shape[0], kernel_h, stride_h, "valid")
-    out_w = conv_output_size(padded.shape[1], kernel_w, stride_w, "valid")
-    output = np.zeros((out_h, out_w))
-    for row in range(out_h):
-        for col in range(out_w):
-            window = padded[row * stride_h : row * stride_h + kernel_h, col * stride_w : col * stride_w + kernel_w]
-            output[row, col] = np.sum(window * kernel)
-    return output
+    nrows, ncols = len(rows), len(rows[0])
+    if len(row_labels) != nrows:
+        raise ValueError(f"{nrows} rows but {len(row_labels)} row labels")
+    if any(len(images) != ncols for images in rows):
+        raise ValueError("every row must hold the same number of images")
+    figure, axes = plt.subplots(nrows, ncols, figsize=(cell * ncols + 1.2, cell * nrows + 0.6), squeeze=False)
+    for row, (images, label) in enumerate(zip(rows, row_labels)):
+        for column, image in enumerate(images):
+            ax = axes[row, column]
+            ax.imshow(np.squeeze(np.asarray(image)), cmap=cmap, vmin=vmin, vmax=vmax)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_color("0.75")
+            if column == 0:
+                ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=10)
+            if row == 0 and column_titles is not None:
+                ax.set_title(column_titles[column], fontsize=9)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure
 
 
 def draw_conv_step(
@@ -475,7 +610,7 @@ def show_conv_steps(
     suptitle: str | None = None,
     cell: float = 0.42,
 ):
-    """Figure of a 2-D convolution as ``Conv2D`` computes it, one row per output cell in ``steps``.
+    """Return a figure of a 2-D convolution as ``Conv2D`` computes it, one row per output cell in ``steps``.
 
     Each row shows the input (with its zero padding, hatched, when ``padding='same'`` adds some) and
     the kernel window that produces one output cell, the kernel, and the whole output with that cell
@@ -530,3 +665,157 @@ def show_conv_steps(
     fig.suptitle(suptitle or f"padding='{padding}', strides={strides}", fontsize=12,
                  y=1 - 0.12 / fig_height, va="top")
     return fig
+
+
+# --------------------------------------------------------------------------------------------------
+# Exercise checks
+# --------------------------------------------------------------------------------------------------
+#
+# The check cell after an exercise has two parts. The visible part, which a student runs, tests the form of
+# the answer (type, rank) and recognises typical mistakes: it raises ExerciseCheckError with a hint that
+# names the mistake, never the expected value, and on success says only that no known mistake was found.
+# Known wrong answers are stored as fingerprints (short digests), so reading the check reveals neither the
+# answer nor the wrong values. The graded part, between ### BEGIN HIDDEN TESTS and ### END HIDDEN TESTS,
+# computes the reference and asserts; nbgrader strips it from what students receive and runs it when it
+# grades.
+
+
+class ExerciseCheckError(AssertionError):
+    """An exercise's answer is not right yet; the message names the mistake and what to reconsider."""
+
+
+def _canonical(value, decimals: int) -> str:
+    """Return a text form of an answer that equal answers share (tuple or list, int or float, array or list)."""
+    if hasattr(value, "as_list"):  # a TensorShape
+        value = value.as_list()
+    if hasattr(value, "numpy"):  # a tensor
+        value = value.numpy()
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return repr(value if value is None else bool(value))
+    if isinstance(value, str):
+        return "str:" + " ".join(value.lower().split())
+    if isinstance(value, (tuple, list)) and any(item is None for item in value):
+        return "shape:" + ",".join("None" if item is None else _canonical(item, decimals) for item in value)
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return "repr:" + repr(value)
+    rounded = np.round(array, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+    body = ",".join(f"{x:.{decimals}f}" for x in rounded.ravel())
+    return f"array{array.shape}:{body}"
+
+
+def fingerprint(value, decimals: int = 3) -> str:
+    """Return a 12-character digest of an answer, equal for answers that agree to ``decimals`` places.
+
+    ``(None, 14, 14, 8)`` and ``[None, 14, 14, 8]`` share a fingerprint, and so do ``392`` and ``392.0``
+    or an array and the nested list of its values. Used to recognise known wrong answers without writing
+    them in a check.
+    """
+    return hashlib.sha256(_canonical(value, decimals).encode()).hexdigest()[:12]
+
+
+def hint(what: str, message: str) -> None:
+    """Raise :class:`ExerciseCheckError` with ``message``, a hint about ``what`` (the answer's name)."""
+    raise ExerciseCheckError(f"{what}: {message}")
+
+
+def hint_if_known(what: str, value, known_mistakes: dict[str, str], decimals: int = 3) -> None:
+    """Raise a hint if ``value`` is a known wrong answer.
+
+    ``known_mistakes`` maps the :func:`fingerprint` of each typical wrong answer to a hint that names the
+    mistake (``"counts the weights but not the biases"``).
+    """
+    message = known_mistakes.get(fingerprint(value, decimals))
+    if message is not None:
+        hint(what, message)
+
+
+def expect_type(what: str, value, kinds, description: str) -> None:
+    """Raise a hint unless ``value`` is an instance of ``kinds``; ``description`` says what is wanted."""
+    if isinstance(value, (bool, np.bool_)) and not (kinds is bool or (isinstance(kinds, tuple) and bool in kinds)):
+        hint(what, f"expected {description}, got a bool")
+    if not isinstance(value, kinds):
+        hint(what, f"expected {description}, got {type(value).__name__}")
+
+
+def expect_shape_form(what: str, value, rank: int) -> tuple:
+    """Return ``value`` as a shape tuple, or raise a hint unless it is a shape of ``rank`` entries.
+
+    A shape here is a tuple or list whose first entry may be ``None`` (the batch) and whose other entries
+    are positive whole numbers. Only the form is checked, never the sizes.
+    """
+    if hasattr(value, "as_list"):
+        value = value.as_list()
+    if not isinstance(value, (tuple, list)):
+        hint(what, f"expected a shape: a tuple such as (None, height, width, channels), got {type(value).__name__}")
+    if len(value) != rank:
+        hint(what, f"expected a shape with {rank} entries, got {len(value)}")
+    for index, item in enumerate(value):
+        if item is None and index == 0:
+            continue
+        if isinstance(item, (bool, np.bool_)) or not isinstance(item, (int, np.integer)) or item < 1:
+            hint(what, f"entry {index} is {item!r}, but sizes are positive whole numbers")
+    if rank > 1 and value[0] is not None:
+        hint(what, "the first entry is the batch size, which Keras leaves open: write None")
+    return tuple(value)
+
+
+def passed(what: str) -> None:
+    """Print that the visible check found no known mistake in ``what`` (it does not say the value)."""
+    print(f"{what}: no known mistake found. The graded tests check the value when your work is collected.")
+
+
+# The checks below compare with an expected value and print it. They are kept for chapters that still use
+# them and are not to be used in new exercises: use the hints above and nbgrader's hidden tests.
+
+
+def _shape_tuple(shape):
+    if hasattr(shape, "as_list"):
+        shape = shape.as_list()
+    return tuple(None if s is None else int(s) for s in shape)
+
+
+def check_shape(what: str, got, expected) -> None:
+    """Fail unless shape ``got`` equals ``expected`` (deprecated: prints the expected shape)."""
+    try:
+        got_shape = _shape_tuple(got)
+    except (TypeError, ValueError):
+        raise ExerciseCheckError(f"{what}: expected a shape such as {_shape_tuple(expected)}, got {got!r}") from None
+    expected_shape = _shape_tuple(expected)
+    if got_shape != expected_shape:
+        raise ExerciseCheckError(f"{what}: expected shape {expected_shape}, got {got_shape}")
+    print(f"Correct: {what} is {expected_shape}.")
+
+
+def check_equal(what: str, got, expected) -> None:
+    """Fail unless ``got == expected`` (deprecated: prints the expected value)."""
+    if got != expected:
+        raise ExerciseCheckError(f"{what}: expected {expected!r}, got {got!r}")
+    print(f"Correct: {what} is {expected!r}.")
+
+
+def check_close(what: str, got, expected, *, atol: float = 1e-5) -> None:
+    """Fail unless array ``got`` has ``expected``'s shape and values within ``atol`` (deprecated)."""
+    expected = np.asarray(expected, dtype=float)
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise ExerciseCheckError(f"{what}: expected numbers of shape {expected.shape}, got {type(got).__name__}") from None
+    if got.shape != expected.shape:
+        raise ExerciseCheckError(f"{what}: expected an array of shape {expected.shape}, got shape {got.shape}")
+    wrong = ~np.isclose(got, expected, atol=atol, rtol=0)
+    if wrong.any():
+        index = tuple(int(i) for i in np.argwhere(wrong)[0])
+        raise ExerciseCheckError(
+            f"{what}: {int(wrong.sum())} of {wrong.size} values differ; first at index {index}: "
+            f"expected {expected[index]:g}, got {got[index]:g}"
+        )
+    print(f"Correct: {what} matches ({expected.size} values).")
+
+
+def check_true(condition: bool, message: str, success: str = "Correct.") -> None:
+    """Fail with ``message`` unless ``condition`` holds (deprecated)."""
+    if not condition:
+        raise ExerciseCheckError(message)
+    print(success)
