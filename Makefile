@@ -2,8 +2,13 @@
 #
 #   make book      create .venv (first time), build the site into _build/html with warnings as errors
 #   make test      run every test: notebooks (nbval), book build, browser, helper module, coursework
+#   make test-fast every test but notebook execution, the book build and the browser (under a minute)
+#   make lint      ruff: lint tools/, tests/ and notebooks/, and check the formatting of the .py files
+#   make lock      re-resolve requirements.txt into requirements-lock.txt (exact versions)
 #   make execute   re-execute notebooks in place (all, or NB=notebooks/01_conv2d.ipynb)
 #   make student   write student versions of the chapters to _build/student/
+#   make assignments  write a ready nbgrader course (config, source/<chapter>/) to _build/nbgrader/
+#   make book-student build the solution-free site into _build/html-student/
 #   make lab       open the notebooks in JupyterLab with the course environment
 #   make bench     time each notebook, the book build and page loads; write _build/bench.json
 #   make clean     remove _build (make distclean also removes .venv)
@@ -12,6 +17,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.course-installed
+LOCK_VENV ?= _build/lock-venv
 NB     ?=
 PYTEST_ARGS ?=
 BENCH_ARGS  ?=
@@ -22,15 +28,15 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: book test execute student lab bench clean distclean env
+.PHONY: book test test-fast lint lock execute student assignments book-student lab bench clean distclean env
 
 env: $(STAMP)
 
-$(STAMP): requirements.txt tools/ipython_kernel_config.py
+$(STAMP): requirements.txt requirements-lock.txt tools/ipython_kernel_config.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=python3.11 (or newer)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --upgrade pip -c requirements-lock.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c requirements-lock.txt
 	mkdir -p $(VENV)/etc/ipython
 	cp tools/ipython_kernel_config.py $(VENV)/etc/ipython/ipython_kernel_config.py
 	touch $(STAMP)
@@ -42,11 +48,34 @@ book: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not notebook and not slow and not browser" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Resolved in an empty environment, so that nothing installed here decides a version; pip reads only metadata.
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet --dry-run --ignore-installed --report $(LOCK_VENV)/report.json -r requirements.txt
+	$(LOCK_VENV)/bin/python tools/lock.py $(LOCK_VENV)/report.json > $(LOCK_VENV)/lock.txt
+	mv $(LOCK_VENV)/lock.txt requirements-lock.txt
+	rm -rf $(LOCK_VENV)
+
 execute: $(STAMP)
 	$(BIN)/python tools/execute.py $(NB)
 
 student: $(STAMP)
-	$(BIN)/python tools/student.py --out _build/student
+	$(BIN)/python tools/coursework.py student --out _build/student
+
+assignments: $(STAMP)
+	$(BIN)/python tools/coursework.py assignments --out _build/nbgrader
+
+book-student: $(STAMP)
+	$(BIN)/python tools/coursework.py book-student --out _build/html-student
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks

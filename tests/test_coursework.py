@@ -1,0 +1,354 @@
+"""The coursework conversion (tools/coursework.py): student notebooks, the nbgrader course, the solution-free
+site, and the instructors' page kept in step with the chapters.
+
+The conversion is tested on a small chapter written to the exercise conventions, then on every chapter
+listed in `_toc.yml`: what a student receives contains no solution, no hidden test, no site-only markup and
+no reference to something that is not there.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+import chapters as toc
+import coursework
+from conftest import NOTEBOOKS, ROOT
+
+CHAPTERS = toc.chapters()
+NUMBERS = coursework.chapter_numbers()
+SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.DOTALL)
+HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.DOTALL)
+# Site-only markup that must not reach a notebook a student opens in Jupyter.
+LITERAL_MARKUP = {
+    "directive": re.compile(r"^\s*(`{3,}|:{3,})\{[\w-]+\}", re.MULTILINE),
+    "role": re.compile(r"\{[a-z][\w:-]*\}`"),
+    "target": re.compile(r"^\([^()\s]+\)=\s*$", re.MULTILINE),
+    "option": re.compile(r"^:(label|class|nonumber|name):", re.MULTILINE),
+}
+# Sentences that point to what only the site has.
+DANGLING = re.compile(
+    r"folded away|solutions? (is|are) (hidden|folded|below|above|shown)|(open|see|check) the solution|"
+    r"solution (below|above)|click to (show|reveal)|in the margin",
+    re.IGNORECASE,
+)
+# The deprecated checks of course.py compare with an expected value and print it.
+PRINTS_EXPECTED = re.compile(r"\bcourse\.check_(shape|equal|close|true)\(|\bcheck_(shape|equal|close|true)\(")
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def markdown(notebook) -> list[str]:
+    return [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
+
+
+def solution_lines(notebook) -> set[str]:
+    """Every meaningful line written inside a solution region of a chapter."""
+    lines = set()
+    for cell in notebook.cells:
+        for region in SOLUTION_REGION.findall(cell.source):
+            lines |= {line.strip() for line in region.splitlines() if len(line.strip()) >= 8 and not line.strip().startswith("#")}
+    return lines
+
+
+def hidden_lines(notebook) -> set[str]:
+    lines = set()
+    for cell in notebook.cells:
+        for region in HIDDEN_REGION.findall(cell.source):
+            lines |= {line.strip() for line in region.splitlines() if len(line.strip()) >= 8 and not line.strip().startswith("#")}
+    return lines
+
+
+def secret_lines(notebook) -> set[str]:
+    """The lines of solutions and hidden tests that appear nowhere else in the chapter."""
+    public = "\n".join(HIDDEN_REGION.sub("", SOLUTION_REGION.sub("", c.source)) for c in notebook.cells)
+    return {line for line in solution_lines(notebook) | hidden_lines(notebook) if line not in public}
+
+
+# --------------------------------------------------------------------------------------------------
+# A small chapter written to the conventions
+# --------------------------------------------------------------------------------------------------
+
+
+def solution_meta(grade_id):
+    return {"grade": False, "grade_id": grade_id, "locked": False, "schema_version": 3, "solution": True, "task": False}
+
+
+def check_meta(grade_id, points):
+    return {"grade": True, "grade_id": grade_id, "locked": True, "points": points, "schema_version": 3,
+            "solution": False, "task": False}
+
+
+def cell(kind, cell_id, source, tags=(), nbgrader=None, **metadata):
+    new = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
+    made = new(source)
+    made.id = cell_id
+    if tags:
+        made.metadata["tags"] = list(tags)
+    if nbgrader:
+        made.metadata["nbgrader"] = nbgrader
+    made.metadata.update(metadata)
+    return made
+
+
+def tiny_chapter() -> nbformat.NotebookNode:
+    label = "ex-demo-sum"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        cell("markdown", "intro", "(sec-demo-intro)=\n## Sums\n\nAs {cite:t}`dumoulin2016guide` show, and "
+             "{cite}`lecun1998gradient`. See {ref}`sec-demo-intro`, {ref}`the exercise <ex-demo-sum>`, "
+             "{numref}`fig-demo` and [chapter 2](02_transposed_conv.ipynb)."),
+        cell("code", "setup", "import course\nvalues = [1, 2, 3]"),
+        cell("code", "fig", "print('a figure')", mystnb={"figure": {"name": "fig-demo", "caption": "Three values."}}),
+        cell("markdown", "predict", "```{admonition} Predict\n:class: tip\nWhat is the sum? Write your guess down.\n```",
+             tags=["predict"]),
+        cell("markdown", f"{label}-prompt", f"```{{exercise}} Add them up\n:label: {label}\n\nSet `total` to the sum "
+             "of `values`, as in {numref}`fig-demo`.\n```", tags=["exercise"]),
+        cell("code", f"{label}-data", "more_values = [4]"),
+        cell("markdown", f"{label}-solution-start", f"```{{solution-start}} {label}\n:class: dropdown\n```",
+             tags=["solution-start"]),
+        cell("code", f"{label}-solution", "### BEGIN SOLUTION\ntotal = sum(values)\n### END SOLUTION",
+             tags=["solution"], nbgrader=solution_meta(f"{label}-solution")),
+        cell("markdown", f"{label}-solution-end", "```{solution-end}\n```", tags=["solution-end"]),
+        cell("code", f"{label}-check", "course.expect_type('total', total, int, 'a whole number')\ncourse.passed('total')\n"
+             "### BEGIN HIDDEN TESTS\nassert total == 6, 'total is not right yet: add every value'\n### END HIDDEN TESTS",
+             tags=["check"], nbgrader=check_meta(f"{label}-check", 2)),
+    ]
+    notebook.cells[-1].outputs = [nbformat.v4.new_output("stream", text="total: no known mistake found.\n")]
+    notebook.cells[2].outputs = [nbformat.v4.new_output("stream", text="a figure\n")]
+    return notebook
+
+
+def assert_plain(notebook, where: str) -> None:
+    text = "\n\n".join(markdown(notebook))
+    for what, pattern in LITERAL_MARKUP.items():
+        found = pattern.search(text)
+        assert not found, f"{where}: literal {what} left: {text[max(found.start() - 60, 0):found.end() + 60]!r}"
+    found = DANGLING.search(text)
+    assert not found, f"{where}: refers to what a student does not have: {text[max(found.start() - 80, 0):found.end() + 80]!r}"
+
+
+def test_markup_becomes_plain_markdown():
+    converted = coursework.convert_notebook(tiny_chapter(), 2)
+    intro, prompt = converted.cells[0].source, converted.cells[5].source
+    assert intro.startswith("## Sums\n\nAs Dumoulin and Visin (2016) show, and (LeCun et al., 1998). See Sums, the exercise, "
+                            "the figure below and [chapter 2](02_transposed_conv.ipynb).")
+    assert prompt == "**Exercise 2.1: Add them up**\n\nSet `total` to the sum of `values`, as in the figure above."
+    assert converted.cells[3].source == "*Figure: Three values.*", "the figure's caption follows it as text"
+    assert converted.cells[4].source == "> **Predict**\n>\n> What is the sum? Write your guess down."
+    assert not any("solution-start" in c.source or "solution-end" in c.source for c in converted.cells)
+    assert_plain(converted, "converted tiny chapter")
+
+
+def test_links_to_missing_files_become_text():
+    converted = coursework.convert_notebook(tiny_chapter(), 2, links={"course.py"})
+    assert "and chapter 2." in converted.cells[0].source
+
+
+def test_student_notebook_stubs_solutions_drops_hidden_tests_and_outputs():
+    source = tiny_chapter()
+    student = coursework.student_notebook(source, 2)
+    by_id = {c.id: c for c in student.cells}
+    assert by_id["ex-demo-sum-solution"].source == coursework.CODE_STUB
+    check = by_id["ex-demo-sum-check"]
+    assert "HIDDEN TESTS" not in check.source and "total == 6" not in check.source
+    assert check.source.startswith("course.expect_type") and meta(check)["points"] == 2
+    assert all(c.outputs == [] and c.execution_count is None for c in student.cells if c.cell_type == "code")
+    assert "sum(values)" in source.cells[7].source, "the source notebook is not modified"
+
+
+def test_assignment_notebook_keeps_solutions_and_hidden_tests():
+    released_source = coursework.assignment_notebook(tiny_chapter(), 2)
+    by_id = {c.id: c for c in released_source.cells}
+    assert "total = sum(values)" in by_id["ex-demo-sum-solution"].source
+    assert "### BEGIN HIDDEN TESTS" in by_id["ex-demo-sum-check"].source
+    assert by_id["ex-demo-sum-check"].outputs == []
+    assert_plain(released_source, "nbgrader source of the tiny chapter")
+
+
+def test_site_notebook_has_no_solutions_hidden_tests_or_check_outputs():
+    site = coursework.site_notebook(tiny_chapter())
+    ids = [c.id for c in site.cells]
+    assert "ex-demo-sum-solution" not in ids and "ex-demo-sum-solution-start" not in ids
+    check = site.cells[ids.index("ex-demo-sum-check")]
+    assert "HIDDEN" not in check.source and check.outputs == []
+    assert site.cells[ids.index("ex-demo-sum-prompt")].source.startswith("```{exercise}"), "the site keeps its markup"
+    assert site.cells[ids.index("fig")].outputs, "teaching outputs stay"
+
+
+def test_nbgrader_config_sets_course_timeout_and_kernel_arguments():
+    text = coursework.nbgrader_config()
+    config = {}
+
+    class Section(dict):
+        def __getattr__(self, name):
+            return self.setdefault(name, Section())
+
+        def __setattr__(self, name, value):
+            self[name] = value
+
+    root = Section()
+    exec(compile(text, "nbgrader_config.py", "exec"), {"get_config": lambda: root})
+    config = root
+    assert config["CourseDirectory"]["course_id"] == coursework.COURSE_ID
+    assert config["Execute"]["timeout"] >= 3 * 180, "a wide margin over the longest training cell (3 minutes)"
+    assert "--IPKernelApp.capture_fd_output=False" in config["Execute"]["extra_arguments"]
+    assert "measure" in text.lower(), "the config says how the timeout was derived"
+    kernel_config = (ROOT / "tools" / "ipython_kernel_config.py").read_text()
+    assert "c.IPKernelApp.capture_fd_output = False" in kernel_config, "the same setting as the course's kernels"
+
+
+def test_exercise_of_a_check_id():
+    assert coursework.exercise_of("ex-conv2d-predict-check") == "ex-conv2d-predict"
+    assert coursework.exercise_of("ex-conv2d-predict-check-shape") == "ex-conv2d-predict"
+
+
+# --------------------------------------------------------------------------------------------------
+# The chapters
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def student_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("student")
+    coursework.write_student(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def course_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("nbgrader")
+    coursework.write_assignments(out)
+    return out
+
+
+def test_make_student_writes_every_chapter_and_the_helper_module(student_dir):
+    assert sorted(p.name for p in student_dir.glob("*.ipynb")) == sorted(p.name for p in CHAPTERS)
+    assert (student_dir / "course.py").read_text() == (NOTEBOOKS / "course.py").read_text()
+
+
+def test_make_assignments_writes_a_course(course_dir):
+    assert (course_dir / "nbgrader_config.py").is_file()
+    for chapter in CHAPTERS:
+        folder = course_dir / "source" / chapter.stem
+        assert sorted(p.name for p in folder.iterdir()) == sorted([chapter.name, "course.py"])
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+class TestChapter:
+    def test_student_notebook_is_plain_and_refers_to_nothing_missing(self, chapter, student_dir):
+        assert_plain(read(student_dir / chapter.name), f"student {chapter.name}")
+
+    def test_nbgrader_source_is_plain_and_refers_to_nothing_missing(self, chapter, course_dir):
+        notebook = read(course_dir / "source" / chapter.stem / chapter.name)
+        assert_plain(notebook, f"nbgrader source {chapter.name}")
+        links = [m for text in markdown(notebook) for m in re.findall(r"\]\(([^)#:]+)\)", text)]
+        assert all((course_dir / "source" / chapter.stem / link).exists() for link in links), links
+
+    def test_exercises_keep_the_sites_numbering(self, chapter, student_dir):
+        source_titles = re.findall(r"```\{exercise\}[ \t]*([^\n]*)", "\n".join(markdown(read(chapter))))
+        headings = re.findall(r"^\*\*Exercise (\d+)\.(\d+): ([^*]*)\*\*", "\n".join(markdown(read(student_dir / chapter.name))),
+                              re.MULTILINE)
+        number = NUMBERS[chapter]
+        assert headings == [(str(number), str(i), title.strip()) for i, title in enumerate(source_titles, start=1)]
+
+    def test_no_solution_or_hidden_test_survives(self, chapter, student_dir):
+        source = read(chapter)
+        secret = secret_lines(source)
+        generated = read(student_dir / chapter.name)
+        text = "\n".join(c.source for c in generated.cells)
+        leaked = sorted(line for line in secret if line in text)
+        assert not leaked, f"solution or hidden-test lines in the student version: {leaked[:5]}"
+        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+
+    def test_checks_are_kept_without_hidden_tests_and_print_no_expected_value(self, chapter, student_dir):
+        def checks(notebook):
+            return [(meta(c).get("grade_id"), meta(c).get("points")) for c in notebook.cells if meta(c).get("grade")]
+
+        generated = read(student_dir / chapter.name)
+        assert checks(generated) == checks(read(chapter)) and checks(generated)
+        for check in (c for c in generated.cells if meta(c).get("grade")):
+            assert not PRINTS_EXPECTED.search(check.source), (
+                f"{check.id}: the visible check compares with an expected value and prints it"
+            )
+
+    def test_outputs_are_cleared_and_stubs_in_place(self, chapter, student_dir):
+        generated = read(student_dir / chapter.name)
+        for code in (c for c in generated.cells if c.cell_type == "code"):
+            assert code.outputs == [] and code.execution_count is None
+            if meta(code).get("solution"):
+                assert "raise NotImplementedError()" in code.source
+
+    @pytest.mark.slow
+    def test_running_it_stops_first_at_an_exercise_stub(self, chapter, student_dir):
+        generated = read(student_dir / chapter.name)
+        client = NotebookClient(generated, kernel_name="python3", timeout=900,
+                                resources={"metadata": {"path": str(student_dir)}})
+        with pytest.raises(CellExecutionError) as info:
+            client.execute()
+        assert info.value.ename == "NotImplementedError", f"failed before any exercise stub:\n{info.value}"
+        failed = next(c for c in generated.cells if any(o.get("output_type") == "error" for o in c.get("outputs", [])))
+        first_solution = next(c for c in generated.cells if meta(c).get("solution"))
+        assert failed is first_solution, "an earlier cell failed, or an earlier exercise stub did not"
+
+
+# --------------------------------------------------------------------------------------------------
+# The solution-free site
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_book_student_builds_without_solutions_hidden_tests_or_check_outputs(tmp_path):
+    html = tmp_path / "html-student"
+    result = coursework.build_student_site(html, tmp_path / "work")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    for chapter in CHAPTERS:
+        source = read(chapter)
+        page = (html / chapter.relative_to(ROOT)).with_suffix(".html").read_text()
+        text = re.sub(r"<[^>]+>", "", page)
+        import html as html_module
+
+        text = html_module.unescape(text)
+        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+        leaked = sorted(line for line in secret_lines(source) if line in text)
+        assert not leaked, f"{chapter.name}: solution or hidden-test lines on the student site: {leaked[:5]}"
+        for check in (c for c in source.cells if meta(c).get("grade")):
+            for output in check.get("outputs", []):
+                shown = "".join(output.get("text", "")).strip()
+                assert not shown or shown not in text, f"{chapter.name}: output of {check.id} on the student site"
+        assert text.count("Exercise ") >= 1
+
+
+# --------------------------------------------------------------------------------------------------
+# The instructors' page
+# --------------------------------------------------------------------------------------------------
+
+
+def test_instructors_exercise_table_matches_the_chapters():
+    """Each chapter's exercises appear in the table with their number, title and points, in order."""
+    page = (ROOT / "book" / "instructors.md").read_text()
+    rows = re.findall(r"^\| \*\*(\d+\.\d+)\*\* ([^|]+?) \|.*\| (\d+) \|$", page, re.MULTILINE)
+    expected = []
+    for chapter, number in NUMBERS.items():
+        notebook = read(chapter)
+        labels = []
+        for c in notebook.cells:
+            match = re.match(r"```\{exercise\}[ \t]*([^\n]*)\n:label:\s*(\S+)", c.source) if c.cell_type == "markdown" else None
+            if match:
+                labels.append((match.group(2), match.group(1).strip()))
+        for index, (label, title) in enumerate(labels, start=1):
+            points = sum(meta(c).get("points", 0) for c in notebook.cells
+                         if meta(c).get("grade") and coursework.exercise_of(meta(c)["grade_id"]) == label)
+            expected.append((f"{number}.{index}", title, str(points)))
+    assert [(n, t.strip(), p) for n, t, p in rows] == expected

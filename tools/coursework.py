@@ -1,0 +1,535 @@
+"""Coursework from the chapter notebooks: student notebooks, an nbgrader course, a solution-free site, scores.
+
+    python tools/coursework.py student      [--out _build/student]       # make student
+    python tools/coursework.py assignments  [--out _build/nbgrader]      # make assignments
+    python tools/coursework.py book-student [--out _build/html-student]  # make book-student
+    python tools/coursework.py scores       [--course _build/nbgrader] [--out scores.csv]
+
+The chapter notebooks (listed in `_toc.yml`) are the one source. Each exercise in them is a prompt with an
+``{exercise}`` directive, solution cells between ``{solution-start}``/``{solution-end}`` gates, and check cells
+whose graded part sits between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``. One conversion serves
+every output:
+
+* **markup**: the site-only MyST becomes Markdown that Jupyter shows as it is: an ``{exercise}`` becomes a
+  bold heading numbered as on the site (**Exercise 1.2: Title**), an ``{admonition}`` a quoted block with a bold
+  title, ``{numref}``/``{ref}`` plain text ("the figure below", a section's title), ``{cite}`` "Author (year)"
+  from book/references.bib, ``(label)=`` targets are removed, and the solution gates are dropped. A figure's
+  caption (stored in the cell's metadata for the site) becomes an italic line below the figure.
+* **student notebooks** (``student``): solutions stubbed by nbgrader's ``ClearSolutions``, hidden tests removed
+  by ``ClearHiddenTests``, outputs cleared; ``course.py`` beside them.
+* **nbgrader course** (``assignments``): ``nbgrader_config.py`` and ``source/<chapter>/`` with the converted
+  notebook (solutions and hidden tests kept: ``nbgrader generate_assignment`` removes them) and ``course.py``.
+  Links to other chapters become plain text there, since each chapter is released on its own.
+* **solution-free site** (``book-student``): a copy of the book whose notebooks have no solution cells, no
+  hidden tests and no check outputs, built with Jupyter Book (warnings as errors).
+* **scores**: one row per student, assignment and graded part, from nbgrader's gradebook (``nbgrader export``
+  gives one total per assignment only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import csv
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import chapters as toc  # noqa: E402  (tools/chapters.py: the chapters listed in _toc.yml)
+
+ROOT = Path(__file__).resolve().parent.parent
+HELPER_MODULE = ROOT / "notebooks" / "course.py"
+BIBLIOGRAPHY = ROOT / "book" / "references.bib"
+KERNEL_CONFIG = ROOT / "tools" / "ipython_kernel_config.py"
+
+COURSE_ID = "convolutional-autoencoders"
+CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+TEXT_STUB = "YOUR ANSWER HERE"
+
+# nbgrader runs every cell under one time limit (its default, 30 s, interrupts chapter 3's training). The
+# limit is derived from the longest single cell measured on a 2-core CPU without a GPU (`make bench` prints
+# the autograde time of chapter 3): chapter 3's training cell takes 1-2 minutes and chapters 4 and 5 train for
+# up to 3 minutes. Three times the longest expected cell (180 s) covers a loaded grading machine.
+LONGEST_CELL_SECONDS = 180
+TIMEOUT_MARGIN = 3
+CELL_TIMEOUT = LONGEST_CELL_SECONDS * TIMEOUT_MARGIN
+
+# The kernel argument that keeps TensorFlow's C++ start-up lines (written to file descriptor 2) out of the
+# cells; the same setting as tools/ipython_kernel_config.py, passed on the kernel's command line so that it
+# holds for nbgrader's kernels whichever environment's configuration they read.
+KERNEL_ARGUMENTS = ["--IPKernelApp.capture_fd_output=False"]
+
+FENCE_DIRECTIVE = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[a-zA-Z][\w-]*)\}[ \t]*(?P<argument>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$\n?",
+    re.MULTILINE | re.DOTALL,
+)
+ROLE = re.compile(r"\{(?P<name>[a-z][\w:-]*)\}`(?P<content>[^`]*)`")
+TARGET = re.compile(r"^\((?P<label>[^()\s]+)\)=[ \t]*\n?", re.MULTILINE)
+HEADING = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*#*\s*$", re.MULTILINE)
+EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
+LINK = re.compile(r"(?<!!)\[(?P<text>[^\]]+)\]\((?P<target>[^)\s]+)\)")
+ADMONITIONS = {"admonition", "note", "tip", "warning", "important", "hint", "caution", "attention", "seealso"}
+GATES = {"solution-start", "solution-end"}
+
+
+# --------------------------------------------------------------------------------------------------
+# Bibliography
+# --------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def bibliography(path: Path = BIBLIOGRAPHY) -> dict[str, tuple[str, str]]:
+    """Return ``{key: (authors, year)}`` for every entry of the bibliography, authors as a reader cites them."""
+    from pybtex.database import parse_file
+
+    entries = {}
+    for key, entry in parse_file(str(path)).entries.items():
+        people = entry.persons.get("author") or entry.persons.get("editor") or []
+        names = [" ".join(part.render_as("text") for part in person.rich_last_names) for person in people]
+        if not names:
+            authors = entry.fields.get("title", key)
+        elif len(names) == 1:
+            authors = names[0]
+        elif len(names) == 2:
+            authors = f"{names[0]} and {names[1]}"
+        else:
+            authors = f"{names[0]} et al."
+        entries[key] = (authors, entry.fields.get("year", "n.d."))
+    return entries
+
+
+def citation(role: str, keys: str) -> str:
+    """Return a citation as plain text: ``Author (year)`` for {cite:t}, ``(Author, year)`` otherwise."""
+    entries = bibliography()
+    found = [entries.get(key.strip(), (key.strip(), "n.d.")) for key in keys.split(",") if key.strip()]
+    if role == "cite:t":
+        return "; ".join(f"{authors} ({year})" for authors, year in found)
+    return "(" + "; ".join(f"{authors}, {year}" for authors, year in found) + ")"
+
+
+# --------------------------------------------------------------------------------------------------
+# Markup: site-only MyST to plain Markdown
+# --------------------------------------------------------------------------------------------------
+
+
+def tags(cell) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def figure_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("mystnb", {}).get("figure", {})
+
+
+def split_options(body: str) -> tuple[dict[str, str], str]:
+    """Return the ``:option: value`` lines at the top of a directive's body, and the rest."""
+    lines = body.split("\n")
+    options = {}
+    while lines and re.match(r"^:[\w-]+:", lines[0]):
+        name, _, value = lines.pop(0)[1:].partition(":")
+        options[name] = value.strip()
+    return options, "\n".join(lines).strip("\n")
+
+
+def is_gate(cell) -> bool:
+    """A markdown cell that only opens or closes a solution on the site."""
+    if cell.cell_type != "markdown":
+        return False
+    match = FENCE_DIRECTIVE.match(cell.source.strip() + "\n")
+    return bool(GATES & tags(cell)) or bool(match and match.group("name") in GATES)
+
+
+@dataclass
+class Targets:
+    """What the cross-references of one chapter point to, for writing them as plain text."""
+
+    chapter_number: int
+    exercises: dict[str, str] = field(default_factory=dict)  # label -> "Exercise 1.2"
+    sections: dict[str, str] = field(default_factory=dict)  # label -> heading text
+    figures: dict[str, int] = field(default_factory=dict)  # label -> cell index
+    labels: dict[str, int] = field(default_factory=dict)  # label -> cell index (any target)
+
+    @classmethod
+    def of(cls, notebook, chapter_number: int) -> "Targets":
+        targets = cls(chapter_number)
+        count = 0
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type == "markdown":
+                for match in FENCE_DIRECTIVE.finditer(cell.source):
+                    if match.group("name") == "exercise":
+                        count += 1
+                        options, _ = split_options(match.group("body"))
+                        if "label" in options:
+                            targets.exercises[options["label"]] = f"Exercise {chapter_number}.{count}"
+                            targets.labels[options["label"]] = index
+                for match in TARGET.finditer(cell.source):
+                    heading = HEADING.search(cell.source, match.end())
+                    label = match.group("label")
+                    targets.sections[label] = heading.group("title") if heading else label
+                    targets.labels[label] = index
+            name = figure_meta(cell).get("name")
+            if name:
+                targets.figures[name] = index
+                targets.labels[name] = index
+        return targets
+
+
+def plain_reference(role: str, content: str, targets: Targets, cell_index: int) -> str:
+    """Return the text that replaces a {ref} or {numref} role."""
+    match = EXPLICIT.match(content)
+    text, label = (match.group("text"), match.group("target").strip()) if match else ("", content.strip())
+    if label in targets.figures:
+        where = "below" if targets.figures[label] > cell_index else "above"
+        return f"the figure {where}"
+    if label in targets.exercises:
+        number = targets.exercises[label]
+        return text.replace("%s", number.split()[-1]) if text else number
+    if text:
+        return text.replace("%s", "").strip()
+    return targets.sections.get(label, label.replace("-", " "))
+
+
+def convert_markdown(source: str, targets: Targets, cell_index: int = 0) -> str:
+    """Return a markdown cell's source with every site-only construct turned into plain Markdown."""
+    def directive(match: re.Match) -> str:
+        name, argument = match.group("name"), match.group("argument").strip()
+        options, body = split_options(match.group("body"))
+        body = FENCE_DIRECTIVE.sub(directive, body + "\n").strip("\n")
+        if name in GATES:
+            return ""
+        if name == "exercise":
+            number = targets.exercises.get(options.get("label", ""), "Exercise")
+            heading = f"**{number}" + (f": {argument}" if argument else "") + "**"
+            return f"{heading}\n\n{body}\n"
+        if name in ADMONITIONS:
+            title = argument if name == "admonition" else (argument or name.capitalize())
+            quoted = "\n".join(f"> {line}" if line else ">" for line in body.split("\n"))
+            return (f"> **{title}**\n>\n" if title else "") + quoted + "\n"
+        return body + "\n"  # any other directive: keep its content, drop the markup
+
+    def role(match: re.Match) -> str:
+        text = plain_role(match)
+        before = match.string[: match.start()]
+        sentence_start = re.search(r"(\n\s*\n|^)\s*([-*]|\d+\.)?\s*$", before)
+        starts_sentence = not before.strip() or before.rstrip()[-1] in ".!?" or sentence_start
+        return text[:1].upper() + text[1:] if starts_sentence else text
+
+    def plain_role(match: re.Match) -> str:
+        name, content = match.group("name"), match.group("content")
+        if name.startswith("cite"):
+            return citation(name, content)
+        if name in ("ref", "numref", "eq", "doc", "term", "download"):
+            if name in ("ref", "numref"):
+                return plain_reference(name, content, targets, cell_index)
+            explicit = EXPLICIT.match(content)
+            return explicit.group("text") if explicit else content
+        if name == "math":
+            return f"${content}$"
+        return f"`{content}`" if name in ("code", "kbd", "file", "samp") else content
+
+    text = FENCE_DIRECTIVE.sub(directive, source if source.endswith("\n") else source + "\n")
+    text = TARGET.sub("", text)
+    text = ROLE.sub(role, text)
+    return text.strip("\n")
+
+
+def unlink_missing(source: str, available: set[str]) -> str:
+    """Turn relative links to files that are not in ``available`` into their plain text."""
+
+    def replace(match: re.Match) -> str:
+        target = match.group("target")
+        if re.match(r"^[a-z][a-z0-9+.-]*:|^#", target):
+            return match.group(0)
+        return match.group(0) if target.split("#")[0] in available else match.group("text")
+
+    return LINK.sub(replace, source)
+
+
+def convert_notebook(notebook, chapter_number: int, *, links: set[str] | None = None) -> nbformat.NotebookNode:
+    """Return a copy of a chapter with plain-Markdown markup, no solution gates and figure captions as text.
+
+    Solutions, hidden tests and outputs are left as they are. With ``links``, relative links to files not in
+    that set become plain text.
+    """
+    notebook = nbformat.from_dict(copy.deepcopy(notebook))
+    targets = Targets.of(notebook, chapter_number)
+    cells = []
+    for index, cell in enumerate(notebook.cells):
+        if is_gate(cell):
+            continue
+        if cell.cell_type == "markdown":
+            cell.source = convert_markdown(cell.source, targets, index)
+            if links is not None:
+                cell.source = unlink_missing(cell.source, links)
+        cells.append(cell)
+        caption = figure_meta(cell).get("caption")
+        if caption:
+            caption_cell = nbformat.v4.new_markdown_cell(f"*Figure: {caption}*")
+            caption_cell.id = f"{cell.id}-caption"[:64]
+            cells.append(caption_cell)
+    notebook.cells = cells
+    return notebook
+
+
+# --------------------------------------------------------------------------------------------------
+# The three forms of a chapter
+# --------------------------------------------------------------------------------------------------
+
+
+def clear_outputs(notebook):
+    notebook, _ = ClearOutput().preprocess(notebook, {})
+    return notebook
+
+
+def student_notebook(notebook, chapter_number: int, *, links: set[str] | None = None) -> nbformat.NotebookNode:
+    """Return the student version of a chapter: plain markup, solutions stubbed, no hidden tests, no outputs."""
+    student = convert_notebook(notebook, chapter_number, links=links)
+    student, _ = ClearSolutions(code_stub={"python": CODE_STUB}, text_stub=TEXT_STUB, enforce_metadata=True).preprocess(
+        student, {}
+    )
+    student, _ = ClearHiddenTests(enforce_metadata=True).preprocess(student, {})
+    return clear_outputs(student)
+
+
+def assignment_notebook(notebook, chapter_number: int, *, links: set[str] | None = None) -> nbformat.NotebookNode:
+    """Return a chapter as an nbgrader source notebook: plain markup, solutions and hidden tests kept."""
+    return clear_outputs(convert_notebook(notebook, chapter_number, links=links))
+
+
+def site_notebook(notebook) -> nbformat.NotebookNode:
+    """Return a chapter for the solution-free site: MyST kept, no solution cells or gates, checks without
+    hidden tests or outputs."""
+    notebook = nbformat.from_dict(copy.deepcopy(notebook))
+    cells = []
+    for cell in notebook.cells:
+        if is_gate(cell) or "solution" in tags(cell) or nbgrader_meta(cell).get("solution"):
+            continue
+        if "check" in tags(cell) or nbgrader_meta(cell).get("grade"):
+            ClearHiddenTests()._remove_hidden_test_region(cell)  # removes the region in place
+            cell.outputs = []
+            cell.execution_count = None
+        cells.append(cell)
+    notebook.cells = cells
+    return notebook
+
+
+def chapter_numbers() -> dict[Path, int]:
+    """Return each chapter notebook with its number on the site (its place in `_toc.yml`)."""
+    return {path: number for number, path in enumerate(toc.chapters(), start=1)}
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+# --------------------------------------------------------------------------------------------------
+# Writers
+# --------------------------------------------------------------------------------------------------
+
+
+def write_student(out: Path) -> list[Path]:
+    """Write the student version of every chapter, and course.py, to ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    numbers = chapter_numbers()
+    names = {path.name for path in numbers} | {HELPER_MODULE.name}
+    written = []
+    for path, number in numbers.items():
+        target = out / path.name
+        nbformat.write(student_notebook(read(path), number, links=names), target)
+        written.append(target)
+    shutil.copy2(HELPER_MODULE, out / HELPER_MODULE.name)
+    return written
+
+
+def nbgrader_config() -> str:
+    """Return the text of the course's nbgrader_config.py."""
+    return f'''"""nbgrader configuration of the Convolutional Autoencoders course (written by `make assignments`).
+
+Run nbgrader's commands in this folder, with the course environment active and MNIST_NPZ set where the
+grading machine has no internet access, e.g. `MNIST_NPZ=/path/to/mnist.npz nbgrader autograde 01_conv2d`.
+"""
+
+c = get_config()  # noqa: F821  (provided by nbgrader when it reads this file)
+
+c.CourseDirectory.course_id = "{COURSE_ID}"
+
+# One time limit per cell (nbgrader's default, 30 s, interrupts chapter 3's training and scores it 0).
+# Derived from measurement on a 2-core CPU without a GPU: the longest cell is a training cell, 1-2 minutes in
+# chapter 3 and up to {LONGEST_CELL_SECONDS} s in chapters 4 and 5; {TIMEOUT_MARGIN} times that covers a busy grading machine.
+c.Execute.timeout = {CELL_TIMEOUT}
+
+# TensorFlow's C++ runtime writes start-up lines to file descriptor 2 when it is imported. Without this
+# kernel argument (the course's IPython kernel configuration, tools/ipython_kernel_config.py) they would be
+# captured into a cell of every graded notebook and every student's feedback.
+c.Execute.extra_arguments = {KERNEL_ARGUMENTS!r}
+
+# Stubs in the released notebooks (nbgrader's defaults, stated for the record).
+c.ClearSolutions.code_stub = {{"python": {CODE_STUB!r}}}
+c.ClearSolutions.text_stub = {TEXT_STUB!r}
+'''
+
+
+def write_assignments(out: Path) -> list[Path]:
+    """Write a ready nbgrader course to ``out``: nbgrader_config.py and source/<chapter>/ for every chapter."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "nbgrader_config.py").write_text(nbgrader_config())
+    written = []
+    for path, number in chapter_numbers().items():
+        folder = out / "source" / path.stem
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        target = folder / path.name
+        nbformat.write(assignment_notebook(read(path), number, links={path.name, HELPER_MODULE.name}), target)
+        shutil.copy2(HELPER_MODULE, folder / HELPER_MODULE.name)
+        written.append(target)
+    return written
+
+
+SITE_FILES = ("_config.yml", "_toc.yml", "book")
+STUDENT_SITE_CONFIG = """
+# The student edition: built by `make book-student` from a copy whose notebooks have no solutions.
+"""
+
+
+def write_site_source(out: Path) -> Path:
+    """Copy the book to ``out`` with every chapter made solution-free; return the copy's root."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    for name in SITE_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, out / name)
+        else:
+            shutil.copy2(source, out / name)
+    for page in toc.pages():
+        relative = page.relative_to(ROOT)
+        if relative.parts[0] in SITE_FILES:
+            continue
+        (out / relative).parent.mkdir(parents=True, exist_ok=True)
+        if page.suffix == ".ipynb":
+            nbformat.write(site_notebook(read(page)), out / relative)
+        else:
+            shutil.copy2(page, out / relative)
+    with open(out / "_config.yml", "a") as config:
+        config.write(STUDENT_SITE_CONFIG)
+    return out
+
+
+def build_student_site(html: Path, work: Path | None = None) -> subprocess.CompletedProcess:
+    """Build the solution-free site into ``html`` (warnings as errors); return the finished build process."""
+    work = work or html.parent / "student-site"
+    source = write_site_source(work / "book")
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source), "--path-output", str(work),
+               "--all", "-W", "-n", "--keep-going"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=source)
+    if result.returncode == 0:
+        if html.exists():
+            shutil.rmtree(html)
+        shutil.copytree(work / "_build" / "html", html)
+    return result
+
+
+# --------------------------------------------------------------------------------------------------
+# Scores
+# --------------------------------------------------------------------------------------------------
+
+
+def exercise_of(grade_id: str) -> str:
+    """Return the exercise label of a check cell's grade id (``ex-conv2d-predict-check-shape`` -> ``ex-conv2d-predict``)."""
+    return re.sub(r"-check(-[\w-]+)?$", "", grade_id)
+
+
+def score_rows(course: Path, course_id: str = COURSE_ID) -> list[dict]:
+    """Return one row per student, assignment and graded part, from the course's nbgrader gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    rows = []
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id) as gradebook:
+        for assignment in gradebook.assignments:
+            for student in gradebook.students:
+                try:
+                    submission = gradebook.find_submission(assignment.name, student.id)
+                except MissingEntry:
+                    continue
+                for notebook in submission.notebooks:
+                    for grade in sorted(notebook.grades, key=lambda g: g.cell.cell_type + g.name):
+                        rows.append({
+                            "student": student.id,
+                            "assignment": assignment.name,
+                            "exercise": exercise_of(grade.name),
+                            "part": grade.name,
+                            "score": float(grade.score),
+                            "max_score": float(grade.max_score),
+                        })
+    return rows
+
+
+def write_scores(course: Path, out) -> list[dict]:
+    rows = score_rows(course)
+    writer = csv.DictWriter(out, fieldnames=["student", "assignment", "exercise", "part", "score", "max_score"])
+    writer.writeheader()
+    writer.writerows(rows)
+    return rows
+
+
+# --------------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------------
+
+
+def show(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    student = commands.add_parser("student", help="student notebooks")
+    student.add_argument("--out", type=Path, default=ROOT / "_build" / "student")
+    assignments = commands.add_parser("assignments", help="an nbgrader course")
+    assignments.add_argument("--out", type=Path, default=ROOT / "_build" / "nbgrader")
+    site = commands.add_parser("book-student", help="the solution-free site")
+    site.add_argument("--out", type=Path, default=ROOT / "_build" / "html-student")
+    scores = commands.add_parser("scores", help="per-exercise scores as CSV, from an nbgrader course's gradebook")
+    scores.add_argument("--course", type=Path, default=ROOT / "_build" / "nbgrader")
+    scores.add_argument("--out", type=Path, default=None, help="CSV file (default: standard output)")
+    args = parser.parse_args(argv)
+
+    if args.command == "student":
+        for target in write_student(args.out):
+            print(f"wrote {show(target)}")
+    elif args.command == "assignments":
+        for target in write_assignments(args.out):
+            print(f"wrote {show(target)}")
+        print(f"wrote {show(args.out / 'nbgrader_config.py')} (cell timeout {CELL_TIMEOUT} s)")
+    elif args.command == "book-student":
+        result = build_student_site(args.out.resolve())
+        if result.returncode:
+            print(result.stdout[-5000:] + result.stderr[-5000:], file=sys.stderr)
+            return result.returncode
+        print(f"The student edition is at: {args.out.resolve() / 'index.html'}")
+    elif args.command == "scores":
+        if args.out:
+            with open(args.out, "w", newline="") as out:
+                rows = write_scores(args.course, out)
+            print(f"wrote {len(rows)} scores to {args.out}")
+        else:
+            write_scores(args.course, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
