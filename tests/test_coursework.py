@@ -352,3 +352,65 @@ def test_instructors_exercise_table_matches_the_chapters():
                          if meta(c).get("grade") and coursework.exercise_of(meta(c)["grade_id"]) == label)
             expected.append((f"{number}.{index}", title, str(points)))
     assert [(n, t.strip(), p) for n, t, p in rows] == expected
+
+
+# --------------------------------------------------------------------------------------------------
+# repo2docker / JupyterHub: postBuild in a fresh environment
+# --------------------------------------------------------------------------------------------------
+
+KERNEL_PROBE = r"""
+import json, sys
+import nbformat
+from nbclient import NotebookClient
+notebook = nbformat.v4.new_notebook()
+notebook.cells = [nbformat.v4.new_code_cell(
+    "import os\nimport tensorflow as tf\nos.write(2, b'a line on file descriptor 2\\n')\nimport time; time.sleep(1)\n"
+    "print(tf.__version__.split('.')[0])")]
+NotebookClient(notebook, kernel_name="python3", timeout=300).execute()
+print(json.dumps(notebook.cells[0].outputs))
+"""
+
+
+def fresh_environment(path: Path) -> Path:
+    """A new virtual environment that sees the course's packages through a .pth file, and nothing else of it."""
+    import subprocess
+    import sys
+    import sysconfig
+
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    site_packages = next(path.glob("lib/python3*/site-packages"))
+    (site_packages / "course-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return path / "bin" / "python"
+
+
+def kernel_outputs(python: Path) -> list[dict]:
+    import json
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_CURRENT_TEST", "TF_CPP_MIN_LOG_LEVEL")}
+    env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
+    result = subprocess.run([str(python), "-c", KERNEL_PROBE], capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_postbuild_installs_the_kernel_configuration_in_a_fresh_environment(tmp_path):
+    """repo2docker runs postBuild after installing requirements.txt: afterwards a kernel of that environment
+    imports TensorFlow and nothing written to file descriptor 2 lands in the cell. Without postBuild, it does."""
+    import os
+    import subprocess
+
+    assert (ROOT / "runtime.txt").read_text().strip() == "python-3.11"
+    python = fresh_environment(tmp_path / "hub")
+    env = dict(os.environ, PATH=f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    result = subprocess.run(["bash", str(ROOT / "postBuild")], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    installed = tmp_path / "hub" / "etc" / "ipython" / "ipython_kernel_config.py"
+    assert installed.read_text() == (ROOT / "tools" / "ipython_kernel_config.py").read_text()
+    outputs = kernel_outputs(python)
+    assert [o.get("name") for o in outputs] == ["stdout"] and outputs[0]["text"] == "2\n", outputs
+
+    control = kernel_outputs(fresh_environment(tmp_path / "without-postbuild"))
+    assert any(o.get("name") == "stderr" for o in control), "without postBuild the line would be in the cell"
