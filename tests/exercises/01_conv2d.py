@@ -135,7 +135,7 @@ EXERCISES = {
                     ({"column_zeros": (0, 0)}, "no zeros"),
                     ({"row_zeros": (0, 2)}, "below"),
                     ({"row_zeros": (2, 0)}, "above"),
-                    ({"row_zeros": (0, 1)}, "one zero short"),
+                    ({"row_zeros": (0, 1)}, "too few zeros"),
                     ({"row_zeros": 2}, "a pair"),
                     ({"row_zeros": (1, 1, 0)}, "pair of whole numbers"),
                     ({"column_zeros": (0.0, 1.0)}, "pair of whole numbers"),
@@ -146,8 +146,8 @@ EXERCISES = {
             },
             "ex-conv2d-asymmetric-check-value": {
                 "wrong": [
-                    ({"corner_output": 0.0}, "one column left"),
-                    ({"corner_output": 8}, "first row"),
+                    ({"corner_output": 0.0}, "zero column to the left"),
+                    ({"corner_output": 8}, "no zero row above"),
                     ({"corner_output": 6.0}, "flipped"),
                     ({"corner_output": 1.0}, "swapped"),
                     ({"corner_output": "5"}, "a number"),
