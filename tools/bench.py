@@ -1,13 +1,13 @@
-"""Measure the book: notebook execution, book build, page weight and load time.
+"""Measure the book: notebook execution, book build and page weight.
 
     python tools/bench.py [--out _build/bench.json] [--tests]
 
-Each chapter notebook is executed in a fresh kernel (a copy; the notebook on disk is not changed) and its
+Each chapter of `_toc.yml` is executed in a fresh kernel (a copy; the notebook on disk is not changed) and its
 wall time and the kernel's peak resident memory are taken. Then the book is built into a temporary directory
-and timed, and each page of that build is loaded in headless Chromium (where installed) for its weight and
-load time. With --tests, the whole test suite is run and timed too. The figures are printed as tables and
-written to a JSON file. Targets (on a 2-core machine): all notebooks under 4 minutes, the book build under
-30 s, `make test` under 10 minutes, chapter pages under 2 MB and 1 s to load.
+and timed, and each page's weight is summed from the files it loads (tools/sitecheck.py). With --tests, the
+whole test suite is run and timed too. The figures are printed as tables and written to a JSON file. Targets
+(on a 2-core machine): all notebooks under 4 minutes, the book build under 30 s, `make test` under 10
+minutes, chapter pages under 2 MB.
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chapters import ROOT, chapters
+from sitecheck import page_weight, toc_pages
 
 PEAK_MEMORY_CELL = "import resource as _r; print('PEAK_RSS_KB', _r.getrusage(_r.RUSAGE_SELF).ru_maxrss)"
 
@@ -36,7 +35,9 @@ def run_notebook(path: Path) -> dict:
     """Execute a copy of one notebook in a fresh kernel; return wall time and peak kernel memory."""
     notebook = nbformat.read(path, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(PEAK_MEMORY_CELL))
-    client = NotebookClient(notebook, kernel_name="python3", timeout=1800, resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client = NotebookClient(
+        notebook, kernel_name="python3", timeout=1800, resources={"metadata": {"path": str(path.parent)}}
+    )
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
@@ -45,33 +46,10 @@ def run_notebook(path: Path) -> dict:
     return {"notebook": path.name, "seconds": round(seconds, 1), "peak_memory_mb": round(peak_kb / 1024)}
 
 
-def build_book(out: Path) -> dict:
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "--path-output", str(out),
-               "--all", "-W", "-n", "--keep-going"]
+def timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess]:
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    seconds = time.perf_counter() - start
-    if result.returncode:
-        raise SystemExit(f"the book build failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
-    return {"seconds": round(seconds, 1)}
-
-
-def measure_site(html: Path) -> list[dict] | str:
-    try:
-        import sitecheck
-    except ImportError as exc:  # pragma: no cover - only without the site tools
-        return f"not measured ({exc})"
-    if not sitecheck.chromium_path():
-        return "not measured (Chromium is not installed: apt-get install chromium)"
-    return sitecheck.measure_pages(html)
-
-
-def run_tests() -> dict:
-    start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=ROOT, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
-    return {"seconds": round(seconds, 1), "exit_code": result.returncode, "summary": summary}
+    return round(time.perf_counter() - start, 1), result
 
 
 def table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
@@ -88,47 +66,51 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "bench.json")
     parser.add_argument("--tests", action="store_true", help="also run and time the whole test suite")
     args = parser.parse_args(argv)
-
-    report = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}}
-    notebooks = []
-    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+    machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
+    report: dict = {"machine": machine, "notebooks": []}
+    for path in chapters():
         print(f"executing {path.name} ...", flush=True)
-        notebooks.append(run_notebook(path))
-    total = round(sum(row["seconds"] for row in notebooks), 1)
-    notebooks.append({"notebook": "all notebooks", "seconds": total, "peak_memory_mb": max(r["peak_memory_mb"] for r in notebooks)})
-    report["notebooks"] = notebooks
+        report["notebooks"].append(run_notebook(path))
+    notebooks = report["notebooks"]
+    total = {"notebook": "all notebooks", "seconds": round(sum(row["seconds"] for row in notebooks), 1),
+             "peak_memory_mb": max(row["peak_memory_mb"] for row in notebooks)}  # fmt: skip
 
     with tempfile.TemporaryDirectory() as tmp:
         print("building the book ...", flush=True)
-        report["book_build"] = build_book(Path(tmp))
-        print("loading the pages in Chromium ...", flush=True)
-        report["pages"] = measure_site(Path(tmp) / "_build" / "html")
+        jupyter_book = str(Path(sys.executable).parent / "jupyter-book")
+        seconds, result = timed(
+            [jupyter_book, "build", str(ROOT), "--path-output", tmp, "--all", "-W", "-n", "--keep-going"]
+        )
+        if result.returncode:
+            raise SystemExit(f"the book build failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+        report["book_build"] = {"seconds": seconds}
+        html = Path(tmp) / "_build" / "html"
+        report["pages"] = [page_weight(html, page) for page in toc_pages()]
 
     if args.tests:
         print("running the test suite ...", flush=True)
-        report["tests"] = run_tests()
+        seconds, result = timed([sys.executable, "-m", "pytest", "-q"])
+        summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
+        report["tests"] = {"seconds": seconds, "exit_code": result.returncode, "summary": summary}
 
     print()
-    print(table(notebooks, [("notebook", "notebook"), ("wall time (s)", "seconds"), ("peak memory (MB)", "peak_memory_mb")]))
-    print(f"\nbook build: {report['book_build']['seconds']} s")
-    if isinstance(report["pages"], list):
-        pages = [
-            dict(
-                p,
-                kib=round(p["bytes"] / 1024),
-                raw_kib=round(p["uncompressed_bytes"] / 1024),
-                ms=round(p["load_seconds"] * 1000),
-                typeset_ms="" if p["typeset_seconds"] is None else round(p["typeset_seconds"] * 1000),
-            )
-            for p in report["pages"]
-        ]
-        print()
-        print(table(pages, [("page", "page"), ("sent, gzip (KiB)", "kib"), ("uncompressed (KiB)", "raw_kib"),
-                            ("requests", "requests"), ("load (ms)", "ms"), ("math typeset (ms)", "typeset_ms")]))
-    else:
-        print(f"pages: {report['pages']}")
+    print(
+        table(
+            [*notebooks, total],
+            [("notebook", "notebook"), ("wall time (s)", "seconds"), ("peak memory (MB)", "peak_memory_mb")],
+        )
+    )
+    print(f"\nbook build: {report['book_build']['seconds']} s\n")
+    pages = [dict(p, sent_kib=round(p["sent"] / 1024), stored_kib=round(p["stored"] / 1024)) for p in report["pages"]]
+    print(
+        table(
+            pages,
+            [("page", "page"), ("files", "files"), ("sent, gzip (KiB)", "sent_kib"), ("stored (KiB)", "stored_kib")],
+        )
+    )
     if "tests" in report:
-        print(f"\ntest suite: {report['tests']['seconds']} s, exit code {report['tests']['exit_code']}: {report['tests']['summary']}")
+        tests = report["tests"]
+        print(f"\ntest suite: {tests['seconds']} s, exit code {tests['exit_code']}: {tests['summary']}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwritten to {args.out}")
