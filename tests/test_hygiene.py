@@ -1,85 +1,68 @@
-"""The notebooks as stored: listed in the TOC, executed, clean and small.
+"""The notebooks as stored: listed in the TOC and in the pages that list chapters, executed, clean and small.
 
 These read the .ipynb files as JSON; nbval (run on notebooks/ by the same `make test`) re-executes them
-and compares outputs.
+and compares outputs. The chapters are those of `_toc.yml` (tools/chapters.py).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
+import chapters
 from conftest import NOTEBOOKS, ROOT
 
-NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+CHAPTERS = chapters.chapters()
 MAX_NOTEBOOK_BYTES = 2 * 1024 * 1024
 MACHINE_PATH = re.compile(r"(/tmp/|/root/|/home/|/work/|/Users/|[A-Z]:\\\\|site-packages)")
 MEMORY_ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]{6,}")
 TIMING = re.compile(r"\b\d+(\.\d+)?\s?(ms|s)/(step|epoch)\b|\bETA\b|━━")
 
 
-def toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    return files
-
-
-def resolve(entry: str) -> Path | None:
-    for suffix in ("", ".md", ".ipynb"):
-        path = ROOT / f"{entry}{suffix}"
-        if path.is_file():
-            return path
-    return None
-
-
-def load(path: Path) -> dict:
+def load(path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def output_text(output: dict) -> str:
     if output.get("output_type") == "stream":
         text = output.get("text", "")
+    elif output.get("output_type") == "error":
+        text = "\n".join(output.get("traceback", []))
     else:
         text = output.get("data", {}).get("text/plain", "")
-        if output.get("output_type") == "error":
-            text = "\n".join(output.get("traceback", []))
     return "".join(text) if isinstance(text, list) else text
 
 
-def test_there_are_chapters():
-    assert [p.name for p in NOTEBOOK_PATHS][:3] == [
-        "01_conv2d.ipynb",
-        "02_transposed_conv.ipynb",
-        "03_conv_autoencoder.ipynb",
-    ]
-
-
-def test_every_toc_entry_exists():
-    missing = [entry for entry in toc_files() if resolve(entry) is None]
-    assert not missing, f"_toc.yml lists files that do not exist: {missing}"
-
-
-def test_every_notebook_is_in_the_toc():
-    listed = {resolve(entry) for entry in toc_files()}
-    unlisted = [p.name for p in NOTEBOOK_PATHS if p not in listed]
+def test_every_notebook_is_a_chapter_of_the_toc():
+    """tools/chapters.py raises if a TOC entry has no file; here: no notebook is left out of the TOC."""
+    assert CHAPTERS, "_toc.yml lists no chapter"
+    unlisted = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb") if p not in CHAPTERS)
     assert not unlisted, f"notebooks missing from _toc.yml: {unlisted}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    ("page", "pattern"),
+    [
+        ("README.md", r"^\| `notebooks/(\w+)\.ipynb` \|"),  # the table of chapters
+        ("book/intro.md", r"^\d+\. \[[^\]]+\]\(\.\./notebooks/(\w+)\.ipynb\)"),  # the numbered list
+    ],
+)
+def test_pages_list_the_chapters_of_the_toc_in_order(page, pattern):
+    listed = re.findall(pattern, (ROOT / page).read_text(encoding="utf-8"), flags=re.MULTILINE)
+    assert listed == [path.stem for path in CHAPTERS], f"{page} lists other chapters than _toc.yml, or in another order"
+
+
+def test_instructors_page_has_exercises_of_every_chapter():
+    """The exercise table numbers its rows chapter.exercise (**2.3**): chapters 1..n, as in _toc.yml."""
+    text = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
+    numbers = {int(n) for n in re.findall(r"^\| \*\*(\d+)\.\d+\*\*", text, flags=re.MULTILINE)}
+    assert numbers == set(range(1, len(CHAPTERS) + 1)), f"book/instructors.md has exercises of chapters {numbers}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 class TestStoredNotebook:
     def test_kernelspec_is_python3(self, path):
         assert load(path)["metadata"]["kernelspec"]["name"] == "python3"
@@ -106,12 +89,10 @@ class TestStoredNotebook:
                     problems.append(f"{where}: stores an error ({output.get('ename')})")
                 if output["output_type"] == "stream" and output["name"] == "stderr":
                     problems.append(f"{where}: stores stderr: {text[:120]!r}")
-                if MACHINE_PATH.search(text):
-                    problems.append(f"{where}: shows a machine path: {MACHINE_PATH.search(text).group(0)!r}")
-                if MEMORY_ADDRESS.search(text):
-                    problems.append(f"{where}: shows a memory address")
-                if TIMING.search(text):
-                    problems.append(f"{where}: shows a timing or progress bar: {TIMING.search(text).group(0)!r}")
+                for pattern, what in [(MACHINE_PATH, "a machine path"), (MEMORY_ADDRESS, "a memory address"),
+                                      (TIMING, "a timing or progress bar")]:  # fmt: skip
+                    if pattern.search(text):
+                        problems.append(f"{where}: shows {what}: {pattern.search(text).group(0)!r}")
                 if "<Figure size" in text and "image/png" not in output.get("data", {}):
                     problems.append(f"{where}: shows a figure repr without the figure")
         assert not problems, f"{path.name}:\n" + "\n".join(problems)
@@ -123,16 +104,11 @@ class TestStoredNotebook:
     def test_plotting_cells_are_hidden_and_end_with_show(self, path):
         problems = []
         for index, cell in enumerate(load(path)["cells"]):
-            if cell["cell_type"] != "code":
+            if cell["cell_type"] != "code" or not any("image/png" in o.get("data", {}) for o in cell["outputs"]):
                 continue
-            has_image = any("image/png" in o.get("data", {}) for o in cell.get("outputs", []))
-            if not has_image:
-                continue
-            tags = cell.get("metadata", {}).get("tags", [])
-            if not {"hide-input", "remove-input"} & set(tags):
+            if not {"hide-input", "remove-input"} & set(cell.get("metadata", {}).get("tags", [])):
                 problems.append(f"cell {index}: a figure cell without the hide-input tag")
-            source = "".join(cell["source"]).rstrip()
-            if not (source.endswith("plt.show()") or "plt.show()" in source.splitlines()[-1]):
+            if "plt.show()" not in "".join(cell["source"]).rstrip().splitlines()[-1]:
                 problems.append(f"cell {index}: a figure cell that does not end with plt.show()")
         assert not problems, f"{path.name}:\n" + "\n".join(problems)
 

@@ -1,6 +1,6 @@
 """Re-execute chapter notebooks in place, top to bottom, each in a fresh kernel.
 
-    python tools/execute.py                      # every notebook in notebooks/
+    python tools/execute.py                      # every chapter of _toc.yml
     python tools/execute.py notebooks/01_conv2d.ipynb
 
 The notebooks run with the working directory set to ``notebooks/`` (as in JupyterLab and under nbval)
@@ -20,15 +20,11 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-ROOT = Path(__file__).resolve().parent.parent
+from chapters import ROOT, chapters
+
 NOTEBOOKS = ROOT / "notebooks"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 CELL_TIMEOUT = 900  # seconds
-
-
-def chapter_notebooks() -> list[Path]:
-    """The chapter notebooks, in order."""
-    return sorted(p for p in NOTEBOOKS.glob("*.ipynb"))
 
 
 def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -78,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to execute (default: all chapters)")
     parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT, help="per-cell timeout in seconds")
     args = parser.parse_args(argv)
-    paths = args.notebooks or chapter_notebooks()
+    paths = args.notebooks or chapters()
     failed = 0
     for path in paths:
         if not path.is_file():
