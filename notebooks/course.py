@@ -46,7 +46,7 @@ __all__ = [
     # reference computations
     "conv2d_reference",
     # training
-    "EpochLog",
+    "EpochLog",  # noqa: F822 - made on first use by __getattr__ (below), so that importing needs no TensorFlow
     # figures
     "draw_number_grid",
     "draw_conv_step",
@@ -211,9 +211,12 @@ def mnist_splits(validation_size: int = 5000, path: str | os.PathLike | None = N
         raise ValueError(f"validation_size must be between 1 and {len(train_images) - 1}, got {validation_size}")
     cut = len(train_images) - validation_size
     return MNISTSplits(
-        prepare_images(train_images[:cut]), train_labels[:cut],
-        prepare_images(train_images[cut:]), train_labels[cut:],
-        prepare_images(test_images), test_labels,
+        prepare_images(train_images[:cut]),
+        train_labels[:cut],
+        prepare_images(train_images[cut:]),
+        train_labels[cut:],
+        prepare_images(test_images),
+        test_labels,
     )
 
 
@@ -240,8 +243,9 @@ def _check_padding(padding: str) -> str:
     return padding
 
 
-def conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding: str = "valid",
-                     dilation: int = 1) -> int:
+def conv_output_size(
+    input_size: int, kernel_size: int, stride: int = 1, padding: str = "valid", dilation: int = 1
+) -> int:
     """Return the length of a ``Conv2D`` output along one axis, as TensorFlow computes it.
 
     With the dilated kernel size ``k̂ = k + (k - 1)(d - 1)``: ``'valid'`` gives ``floor((n - k̂) / s) + 1``
@@ -252,22 +256,26 @@ def conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding
     if min(input_size, kernel_size, stride, dilation) < 1:
         raise ValueError("input size, kernel size, stride and dilation must all be at least 1")
     if stride > 1 and dilation > 1:
-        raise ValueError(f"strides > 1 cannot be combined with dilation > 1 (got stride {stride}, "
-                         f"dilation {dilation}): Keras refuses such a layer")
+        raise ValueError(
+            f"strides > 1 cannot be combined with dilation > 1 (got stride {stride}, "
+            f"dilation {dilation}): Keras refuses such a layer"
+        )
     effective = kernel_size + (kernel_size - 1) * (dilation - 1)
     if padding == "same":
         return -(-input_size // stride)
     if effective > input_size:
         raise ValueError(
-            f"a kernel of size {kernel_size}" + (f" (dilated to {effective})" if dilation > 1 else "")
+            f"a kernel of size {kernel_size}"
+            + (f" (dilated to {effective})" if dilation > 1 else "")
             + f" does not fit in an input of size {input_size} with padding='valid': use a smaller kernel, "
             "a larger input, or padding='same'"
         )
     return (input_size - effective) // stride + 1
 
 
-def transposed_conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding: str = "valid",
-                                output_padding: int | None = None) -> int:
+def transposed_conv_output_size(
+    input_size: int, kernel_size: int, stride: int = 1, padding: str = "valid", output_padding: int | None = None
+) -> int:
     """Return the length of a ``Conv2DTranspose`` output along one axis, as Keras computes it.
 
     Without ``output_padding``: ``(n - 1) s + max(k, s)`` for ``'valid'`` and ``n s`` for ``'same'``. With
@@ -282,8 +290,9 @@ def transposed_conv_output_size(input_size: int, kernel_size: int, stride: int =
             return input_size * stride
         return (input_size - 1) * stride + max(kernel_size, stride)
     if not 0 <= output_padding < stride:
-        raise ValueError(f"output_padding must be at least 0 and smaller than the stride ({stride}), "
-                         f"got {output_padding}")
+        raise ValueError(
+            f"output_padding must be at least 0 and smaller than the stride ({stride}), got {output_padding}"
+        )
     size = (input_size - 1) * stride + kernel_size + output_padding
     if padding == "same":
         size -= 2 * (kernel_size // 2)
@@ -305,7 +314,11 @@ def conv_padding(input_shape, kernel_shape, strides=1, padding: str = "valid") -
     """Return the zero padding ``((top, bottom), (left, right))`` of a 2-D convolution in TensorFlow."""
     if _check_padding(padding) == "valid":
         return (0, 0), (0, 0)
-    (height, width), (kernel_h, kernel_w), (stride_h, stride_w) = _pair(input_shape), _pair(kernel_shape), _pair(strides)
+    (height, width), (kernel_h, kernel_w), (stride_h, stride_w) = (
+        _pair(input_shape),
+        _pair(kernel_shape),
+        _pair(strides),
+    )
     return same_padding(height, kernel_h, stride_h), same_padding(width, kernel_w, stride_w)
 
 
@@ -481,8 +494,17 @@ def show_digits(images, titles=None, *, ncols: int = 10, size: float = 1.1, supt
     return fig
 
 
-def show_image_rows(rows, row_labels, column_titles=None, title: str | None = None, *, cell: float = 0.85,
-                    cmap: str = "gray_r", vmin: float = 0.0, vmax: float = 1.0):
+def show_image_rows(
+    rows,
+    row_labels,
+    column_titles=None,
+    title: str | None = None,
+    *,
+    cell: float = 0.85,
+    cmap: str = "gray_r",
+    vmin: float = 0.0,
+    vmax: float = 1.0,
+):
     """Draw equal-length sequences of images as labelled rows (input, reconstruction, ...); return the figure.
 
     ``rows`` is a list of image sequences, each image of shape (H, W) or (H, W, 1); ``row_labels`` names
@@ -560,10 +582,14 @@ def draw_conv_step(
         for patch in list(ax_input.patches):
             patch.remove()
         for r, c in zip(*np.nonzero(virtual)):
-            ax_input.add_patch(patches.Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="0.93", edgecolor="0.72",
-                                                 hatch="//", lw=0, zorder=0.5))
-            ax_input.text(c, r, fmt.format(grid[r, c]), ha="center", va="center", fontsize=fontsize, color="0.35",
-                          zorder=3)
+            ax_input.add_patch(
+                patches.Rectangle(
+                    (c - 0.5, r - 0.5), 1, 1, facecolor="0.93", edgecolor="0.72", hatch="//", lw=0, zorder=0.5
+                )
+            )
+            ax_input.text(
+                c, r, fmt.format(grid[r, c]), ha="center", va="center", fontsize=fontsize, color="0.35", zorder=3
+            )
         ax_input.add_patch(
             patches.Rectangle((col0 - 0.5, row0 - 0.5), width, height, facecolor="0.82", edgecolor="none", zorder=1)
         )
@@ -576,8 +602,16 @@ def draw_conv_step(
                 raise ValueError(f"kernel has shape {kernel.shape}, window is {height}x{width}")
             for r in range(height):
                 for c in range(width):
-                    ax_input.text(col0 + c + 0.44, row0 + r + 0.44, "×" + fmt.format(kernel[r, c]), ha="right",
-                                  va="bottom", fontsize=fontsize * 0.62, color="0.2", zorder=5)
+                    ax_input.text(
+                        col0 + c + 0.44,
+                        row0 + r + 0.44,
+                        "×" + fmt.format(kernel[r, c]),
+                        ha="right",
+                        va="bottom",
+                        fontsize=fontsize * 0.62,
+                        color="0.2",
+                        zorder=5,
+                    )
         origin_row, origin_col = origin
         ax_input.set_xticks(range(grid.shape[1]), [str(c - origin_col) for c in range(grid.shape[1])])
         ax_input.set_yticks(range(grid.shape[0]), [str(r - origin_row) for r in range(grid.shape[0])])
@@ -650,20 +684,30 @@ def show_conv_steps(
         x = margin_left
         for rows, cols in panels:
             y = row_top - grid_height / 2 - cell * rows / 2  # grids centred vertically in their row
-            axes.append(fig.add_axes([x / fig_width, y / fig_height, cell * cols / fig_width, cell * rows / fig_height]))
+            axes.append(
+                fig.add_axes([x / fig_width, y / fig_height, cell * cols / fig_width, cell * rows / fig_height])
+            )
             x += cell * cols + gap
         ax_input, ax_kernel, ax_output = axes
         draw_conv_step(
-            ax_input, ax_output, grid, output,
-            window=(out_row * stride_h, out_col * stride_w, kernel_h, kernel_w), output_cell=(out_row, out_col),
-            virtual=virtual, kernel=kernel, origin=(top, left), fmt=fmt,
-            input_title=input_title, output_title=f"output {output.shape[0]}×{output.shape[1]}",
+            ax_input,
+            ax_output,
+            grid,
+            output,
+            window=(out_row * stride_h, out_col * stride_w, kernel_h, kernel_w),
+            output_cell=(out_row, out_col),
+            virtual=virtual,
+            kernel=kernel,
+            origin=(top, left),
+            fmt=fmt,
+            input_title=input_title,
+            output_title=f"output {output.shape[0]}×{output.shape[1]}",
         )
         draw_number_grid(ax_kernel, kernel, shade=False, fmt=fmt, fontsize=11, title="kernel")
-        ax_output.set_xlabel(f"column\n\noutput[{out_row}, {out_col}] = {fmt.format(output[out_row, out_col])}",
-                             fontsize=10)
-    fig.suptitle(suptitle or f"padding='{padding}', strides={strides}", fontsize=12,
-                 y=1 - 0.12 / fig_height, va="top")
+        ax_output.set_xlabel(
+            f"column\n\noutput[{out_row}, {out_col}] = {fmt.format(output[out_row, out_col])}", fontsize=10
+        )
+    fig.suptitle(suptitle or f"padding='{padding}', strides={strides}", fontsize=12, y=1 - 0.12 / fig_height, va="top")
     return fig
 
 
@@ -801,7 +845,9 @@ def check_close(what: str, got, expected, *, atol: float = 1e-5) -> None:
     try:
         got = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
-        raise ExerciseCheckError(f"{what}: expected numbers of shape {expected.shape}, got {type(got).__name__}") from None
+        raise ExerciseCheckError(
+            f"{what}: expected numbers of shape {expected.shape}, got {type(got).__name__}"
+        ) from None
     if got.shape != expected.shape:
         raise ExerciseCheckError(f"{what}: expected an array of shape {expected.shape}, got shape {got.shape}")
     wrong = ~np.isclose(got, expected, atol=atol, rtol=0)

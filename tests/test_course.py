@@ -4,6 +4,7 @@ the shared figure helpers."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 import types
 
@@ -286,3 +287,207 @@ def test_show_digits_leaves_room_for_titles_and_suptitle():
     assert titled_height >= plain_height + 2 * 0.4  # a title line per row, and the suptitle
     plt.close(plain)
     plt.close(titled)
+
+
+def test_show_image_rows_labels_rows_and_columns():
+    rows = [np.zeros((3, 28, 28, 1)), np.ones((3, 28, 28))]
+    fig = course.show_image_rows(rows, ["input", "output"], column_titles=["a", "b", "c"], title="pairs")
+    assert len(fig.axes) == 6
+    assert [ax.get_ylabel() for ax in fig.axes] == ["input", "", "", "output", "", ""]
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["a", "b", "c"] and fig.axes[3].get_title() == ""
+    assert fig._suptitle.get_text() == "pairs"
+    plt.close(fig)
+    with pytest.raises(ValueError, match="row labels"):
+        course.show_image_rows(rows, ["input"])
+    with pytest.raises(ValueError, match="same number"):
+        course.show_image_rows([np.zeros((3, 4, 4)), np.zeros((2, 4, 4))], ["a", "b"])
+
+
+# --------------------------------------------------------------------------------------------------
+# Data splits
+# --------------------------------------------------------------------------------------------------
+
+
+def test_prepare_images_scales_and_adds_a_channel():
+    images = np.array([[[0, 255], [51, 102]]], dtype=np.uint8)
+    prepared = course.prepare_images(images)
+    assert prepared.shape == (1, 2, 2, 1) and prepared.dtype == np.float32
+    np.testing.assert_allclose(prepared[0, :, :, 0], [[0, 1], [0.2, 0.4]])
+    with pytest.raises(ValueError, match="shape"):
+        course.prepare_images(np.zeros((2, 28, 28, 1), dtype=np.uint8))
+
+
+def test_mnist_splits_holds_out_the_last_training_images(monkeypatch):
+    """Stand-in MNIST: image i has every pixel equal to i % 256 and label i % 10 (i counts 0..6999)."""
+    train = np.arange(6000)
+    test = np.arange(6000, 7000)
+
+    def images(indices):
+        return np.broadcast_to((indices % 256).astype(np.uint8)[:, None, None], (len(indices), 28, 28))
+
+    fake = ((images(train), (train % 10).astype(np.uint8)), (images(test), (test % 10).astype(np.uint8)))
+    monkeypatch.setattr(course, "load_mnist", lambda path=None: fake)
+    splits = course.mnist_splits()
+    assert [len(part) for part in splits] == [1000, 1000, 5000, 5000, 1000, 1000]
+    assert splits.x_train.shape[1:] == splits.x_val.shape[1:] == splits.x_test.shape[1:] == (28, 28, 1)
+    np.testing.assert_array_equal(splits.y_val, train[1000:] % 10)  # the last 5,000, in order
+    np.testing.assert_allclose(splits.x_val[:, 0, 0, 0] * 255, train[1000:] % 256, atol=1e-3)
+    np.testing.assert_allclose(splits.x_train[:, 0, 0, 0] * 255, train[:1000] % 256, atol=1e-3)
+    assert course.mnist_splits(validation_size=10).x_val.shape[0] == 10
+    with pytest.raises(ValueError, match="validation_size"):
+        course.mnist_splits(validation_size=6000)
+
+
+# --------------------------------------------------------------------------------------------------
+# Shape arithmetic against Keras
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def keras():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    return keras
+
+
+def keras_length(keras, layer, n: int) -> int:
+    return int(layer(np.zeros((1, n, 1, 1), dtype="float32")).shape[1])
+
+
+def test_conv_output_size_with_dilation_matches_keras(keras):
+    for n in (1, 2, 5, 8):
+        for k in (1, 2, 3):
+            for stride, dilation in [(1, 1), (2, 1), (3, 1), (1, 2), (1, 3)]:
+                for padding in ("valid", "same"):
+                    effective = k + (k - 1) * (dilation - 1)
+                    if padding == "valid" and effective > n:
+                        with pytest.raises(ValueError, match="does not fit"):
+                            course.conv_output_size(n, k, stride, padding, dilation=dilation)
+                        continue
+                    layer = keras.layers.Conv2D(1, (k, 1), strides=(stride, 1), padding=padding,
+                                                dilation_rate=(dilation, 1))  # fmt: skip
+                    expected = keras_length(keras, layer, n)
+                    assert course.conv_output_size(n, k, stride, padding, dilation=dilation) == expected, (
+                        n, k, stride, dilation, padding)  # fmt: skip
+
+
+def test_conv_output_size_refuses_stride_and_dilation_together_as_keras_does(keras):
+    with pytest.raises(ValueError):
+        keras.layers.Conv2D(1, 3, strides=2, dilation_rate=2)
+    with pytest.raises(ValueError, match="cannot be combined"):
+        course.conv_output_size(9, 3, 2, "valid", dilation=2)
+
+
+def test_transposed_conv_output_size_matches_keras(keras):
+    """Kernels smaller than, equal to and larger than the stride, with and without output_padding."""
+    for n in (1, 2, 5):
+        for k in (1, 2, 3, 4):
+            for stride in (1, 2, 3):
+                for padding in ("valid", "same"):
+                    for output_padding in (None, *range(stride)):
+                        layer = keras.layers.Conv2DTranspose(
+                            1, (k, 1), strides=(stride, 1), padding=padding,
+                            output_padding=None if output_padding is None else (output_padding, 0))  # fmt: skip
+                        # Keras' own shape rule (running the layer trips oneDNN in a few of these cases)
+                        expected = layer.compute_output_shape((1, n, 1, 1))[1]
+                        got = course.transposed_conv_output_size(n, k, stride, padding, output_padding)
+                        assert got == expected, (n, k, stride, padding, output_padding)
+    with pytest.raises(ValueError, match="smaller than the stride"):
+        course.transposed_conv_output_size(4, 3, 2, "same", output_padding=2)
+
+
+def test_same_padding_puts_the_odd_zero_after_as_tensorflow_does():
+    import tensorflow as tf
+
+    rng = np.random.default_rng(1)
+    for n in (4, 5, 6, 7):
+        for k in (1, 2, 3, 4):
+            for stride in (1, 2, 3):
+                before, after = course.same_padding(n, k, stride)
+                assert after - before in (0, 1)
+                image = rng.normal(size=(1, n, 1, 1)).astype("float32")
+                kernel = rng.normal(size=(k, 1, 1, 1)).astype("float32")
+                same = tf.nn.conv2d(image, kernel, strides=(stride, 1), padding="SAME")
+                padded = np.pad(image, ((0, 0), (before, after), (0, 0), (0, 0)))
+                valid = tf.nn.conv2d(padded, kernel, strides=(stride, 1), padding="VALID")
+                np.testing.assert_allclose(valid.numpy(), same.numpy(), atol=1e-5, err_msg=str((n, k, stride)))
+
+
+# --------------------------------------------------------------------------------------------------
+# Training log
+# --------------------------------------------------------------------------------------------------
+
+
+def test_epoch_log_prints_one_line_per_epoch_and_no_progress_bar(keras, capfd):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((8, 2), dtype="float32"), np.zeros((8, 1), dtype="float32")
+    capfd.readouterr()
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[course.EpochLog(metrics=["loss"])])
+    lines = capfd.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
+    assert all(re.fullmatch(r"epoch \d/3: loss \d+\.\d{4}", line) for line in lines), lines
+    model.fit(x, y, epochs=5, verbose=0, callbacks=[course.EpochLog(every=2)])
+    assert [line.split(":")[0] for line in capfd.readouterr().out.splitlines()] == [
+        "epoch 2/5",
+        "epoch 4/5",
+        "epoch 5/5",
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Hint-based exercise checks
+# --------------------------------------------------------------------------------------------------
+
+
+def test_fingerprint_is_equal_for_equal_answers_and_different_otherwise():
+    same = [((None, 14, 14, 8), [None, 14, 14, 8]), ((3, 4), [3, 4]), (392, 392.0), (np.eye(2), [[1, 0], [0, 1]]),
+            (0.12341, 0.1234), ("Stride ", "stride")]  # fmt: skip
+    for first, second in same:
+        assert course.fingerprint(first) == course.fingerprint(second), (first, second)
+    different = [((None, 14, 14, 8), (None, 14, 14, 16)), (392, 393), (0.123, 0.124), ((3, 4), (4, 3)),
+                 (np.zeros(4), np.zeros((2, 2))), (1, True)]  # fmt: skip
+    for first, second in different:
+        assert course.fingerprint(first) != course.fingerprint(second), (first, second)
+    assert len(course.fingerprint(7)) == 12
+
+
+def test_hint_if_known_names_the_mistake_and_lets_other_answers_pass():
+    known = {course.fingerprint(288): "counts the weights but not the biases"}
+    with pytest.raises(course.ExerciseCheckError, match="^parameters: counts the weights but not the biases$"):
+        course.hint_if_known("parameters", 288.0, known)
+    assert course.hint_if_known("parameters", 320, known) is None
+
+
+def test_expect_type():
+    course.expect_type("count", 3, int, "a whole number")
+    course.expect_type("flag", True, bool, "True or False")
+    with pytest.raises(course.ExerciseCheckError, match="expected a whole number, got a bool"):
+        course.expect_type("count", True, int, "a whole number")
+    with pytest.raises(course.ExerciseCheckError, match="expected a whole number, got str"):
+        course.expect_type("count", "3", int, "a whole number")
+
+
+def test_expect_shape_form():
+    class FakeTensorShape:
+        def as_list(self):
+            return [None, 7, 7, 2]
+
+    assert course.expect_shape_form("shape", [None, 14, 14, 8], 4) == (None, 14, 14, 8)
+    assert course.expect_shape_form("shape", FakeTensorShape(), 4) == (None, 7, 7, 2)
+    assert course.expect_shape_form("size", (5,), 1) == (5,)
+    mistakes = [("14x14", "expected a shape"), ((None, 14, 14), "4 entries"), ((None, 14, 0, 8), "entry 2"),
+                ((None, 14.0, 14, 8), "entry 1"), ((None, True, 14, 8), "entry 1"),
+                ((1, 14, 14, 8), "write None")]  # fmt: skip
+    for value, words in mistakes:
+        with pytest.raises(course.ExerciseCheckError, match=re.escape(words)):
+            course.expect_shape_form("shape", value, 4)
+
+
+def test_passed_says_the_check_found_no_mistake_without_the_value(capsys):
+    course.passed("latent_size")
+    out = capsys.readouterr().out
+    assert out.startswith("latent_size: no known mistake found") and out.count("\n") == 1
+    assert not re.search(r"\d", out)

@@ -79,8 +79,9 @@ def test_shape_arithmetic_and_reference_match_tensorflow(tf):
                         continue
                     image = rng.normal(size=(height, width)).astype("float32")
                     kernel = rng.normal(size=kernel_shape).astype("float32")
-                    expected = tf.nn.conv2d(image[None, :, :, None], kernel[:, :, None, None],
-                                            strides=strides, padding=padding.upper()).numpy()[0, :, :, 0]
+                    expected = tf.nn.conv2d(
+                        image[None, :, :, None], kernel[:, :, None, None], strides=strides, padding=padding.upper()
+                    ).numpy()[0, :, :, 0]
                     result = course.conv2d_reference(image, kernel, strides, padding)
                     assert result.shape == expected.shape, (height, width, kernel_shape, strides, padding)
                     np.testing.assert_allclose(result, expected, atol=1e-5)
@@ -112,8 +113,17 @@ def test_draw_conv_step_marks_window_padding_and_output():
     virtual = np.pad(np.zeros((3, 3), dtype=bool), 1, constant_values=True)
     output = np.arange(9.0).reshape(3, 3)
     fig, (ax_in, ax_out) = plt.subplots(1, 2)
-    returned = course.draw_conv_step(ax_in, ax_out, grid, output, window=(0, 0, 3, 3), output_cell=(0, 0),
-                                     virtual=virtual, kernel=np.ones((3, 3)), origin=(1, 1))
+    returned = course.draw_conv_step(
+        ax_in,
+        ax_out,
+        grid,
+        output,
+        window=(0, 0, 3, 3),
+        output_cell=(0, 0),
+        virtual=virtual,
+        kernel=np.ones((3, 3)),
+        origin=(1, 1),
+    )
     assert returned == (ax_in, ax_out)
     texts = _texts(ax_in)
     assert texts.count("×1") == 9  # the kernel's weights, written in the window
@@ -125,9 +135,13 @@ def test_draw_conv_step_marks_window_padding_and_output():
 
 
 def test_draw_conv_step_draws_a_single_panel():
-    fig, ax = plt.subplots()
-    course.draw_conv_step(None, ax, np.zeros((4, 4)), np.ones((2, 2)), window=(1, 1, 3, 3), output_cell=(1, 1))
-    course.draw_conv_step(ax, None, np.zeros((4, 4)), None, window=(1, 1, 3, 3), output_cell=(1, 1))
+    fig, (ax_in, ax_out) = plt.subplots(1, 2)
+    assert course.draw_conv_step(None, ax_out, np.zeros((4, 4)), np.full((2, 2), 7.0), window=(1, 1, 3, 3),
+                                 output_cell=(1, 1)) == (None, ax_out)  # fmt: skip
+    assert _texts(ax_out) == ["7"] * 4 and ax_out.get_title() == "output" and len(ax_out.patches) == 2
+    course.draw_conv_step(ax_in, None, np.zeros((4, 4)), None, window=(1, 1, 3, 3), output_cell=(1, 1))
+    assert _texts(ax_in) == ["0"] * 16 and ax_in.get_title() == "input"
+    assert len(ax_in.patches) == 2  # the window: shading and outline
     plt.close(fig)
 
 
@@ -137,17 +151,29 @@ def test_draw_conv_step_rejects_inconsistent_arguments():
     with pytest.raises(ValueError, match="does not fit"):
         course.draw_conv_step(ax_in, ax_out, grid, np.zeros((2, 2)), window=(2, 2, 3, 3), output_cell=(0, 0))
     with pytest.raises(ValueError, match="virtual mask"):
-        course.draw_conv_step(ax_in, ax_out, grid, np.zeros((2, 2)), window=(0, 0, 3, 3), output_cell=(0, 0),
-                              virtual=np.zeros((3, 3), dtype=bool))
+        course.draw_conv_step(
+            ax_in,
+            ax_out,
+            grid,
+            np.zeros((2, 2)),
+            window=(0, 0, 3, 3),
+            output_cell=(0, 0),
+            virtual=np.zeros((3, 3), dtype=bool),
+        )
     with pytest.raises(ValueError, match="kernel has shape"):
-        course.draw_conv_step(ax_in, ax_out, grid, np.zeros((2, 2)), window=(0, 0, 3, 3), output_cell=(0, 0),
-                              kernel=np.ones((2, 2)))
+        course.draw_conv_step(
+            ax_in, ax_out, grid, np.zeros((2, 2)), window=(0, 0, 3, 3), output_cell=(0, 0), kernel=np.ones((2, 2))
+        )
     plt.close(fig)
 
 
 @pytest.mark.parametrize(
     ("shape", "strides", "padding", "steps", "output_shape"),
-    [((4, 4), 1, "valid", [(0, 0), (1, 1)], (2, 2)), ((5, 5), 2, "same", [(2, 2)], (3, 3)), ((6, 6), 2, "same", [(0, 0)], (3, 3))],
+    [
+        ((4, 4), 1, "valid", [(0, 0), (1, 1)], (2, 2)),
+        ((5, 5), 2, "same", [(2, 2)], (3, 3)),
+        ((6, 6), 2, "same", [(0, 0)], (3, 3)),
+    ],
 )
 def test_show_conv_steps(shape, strides, padding, steps, output_shape):
     image = np.arange(np.prod(shape), dtype=float).reshape(shape) % 4
