@@ -1,14 +1,18 @@
 """Right and wrong answers for the exercises of chapter 1 (2D convolution)."""
+
 import numpy as np
 
 # Exercise 1.2: the 5x5 image and 3x3 kernel of the data cell, and the arrays that typical mistakes give.
-IMAGE = np.array([
-    [2, 0, 1, 3, 1],
-    [1, 1, 0, 2, 0],
-    [0, 2, 3, 1, 1],
-    [1, 0, 1, 0, 2],
-    [3, 1, 0, 1, 1],
-], dtype=float)
+IMAGE = np.array(
+    [
+        [2, 0, 1, 3, 1],
+        [1, 1, 0, 2, 0],
+        [0, 2, 3, 1, 1],
+        [1, 0, 1, 0, 2],
+        [3, 1, 0, 1, 1],
+    ],
+    dtype=float,
+)
 KERNEL = np.array([[1, 0, 2], [0, 1, 0], [-1, 0, 1]], dtype=float)
 
 
@@ -18,8 +22,12 @@ def windows(image, kernel, stride, pads):
     k = kernel.shape[0]
     rows = (padded.shape[0] - k) // stride + 1
     cols = (padded.shape[1] - k) // stride + 1
-    return np.array([[np.sum(padded[stride * i:stride * i + k, stride * j:stride * j + k] * kernel)
-                      for j in range(cols)] for i in range(rows)])
+    return np.array(
+        [
+            [np.sum(padded[stride * i : stride * i + k, stride * j : stride * j + k] * kernel) for j in range(cols)]
+            for i in range(rows)
+        ]
+    )
 
 
 BY_HAND = windows(IMAGE, KERNEL, 2, 1)  # 'same' at stride 2 adds one zero on each side here
@@ -36,7 +44,7 @@ def forward_reference(images, kernel, bias, flip=False, with_bias=True):
     out = np.zeros((batch, height - kernel_h + 1, width - kernel_w + 1, filters))
     for row in range(out.shape[1]):
         for col in range(out.shape[2]):
-            patch = images[:, row:row + kernel_h, col:col + kernel_w, :]
+            patch = images[:, row : row + kernel_h, col : col + kernel_w, :]
             out[:, row, col, :] = np.tensordot(patch, kernel, axes=([1, 2, 3], [0, 1, 2]))
     return out + bias if with_bias else out
 
@@ -62,7 +70,9 @@ def forward_bias_per_channel(images, kernel, bias):
 
 def forward_channels_not_summed(images, kernel, bias):
     """One output channel per (input channel, filter) pair."""
-    per_channel = [forward_reference(images[..., c:c + 1], kernel[:, :, c:c + 1, :], bias) for c in range(images.shape[-1])]
+    per_channel = [
+        forward_reference(images[..., c : c + 1], kernel[:, :, c : c + 1, :], bias) for c in range(images.shape[-1])
+    ]
     return np.concatenate(per_channel, axis=-1)
 
 
