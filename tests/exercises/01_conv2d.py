@@ -57,7 +57,16 @@ def forward_einsum(images, kernel, bias):
 
 
 def forward_without_bias(images, kernel, bias):
-    return forward_reference(images, kernel, bias, with_bias=False)
+    """The bias forgotten (self-contained: the nbgrader round trip writes it into a notebook)."""
+    batch, height, width, _ = images.shape
+    kernel_h, kernel_w, _, filters = kernel.shape
+    result = np.zeros((batch, height - kernel_h + 1, width - kernel_w + 1, filters))
+    for row in range(height - kernel_h + 1):
+        for col in range(width - kernel_w + 1):
+            patch = images[:, row : row + kernel_h, col : col + kernel_w, :]
+            for d in range(filters):
+                result[:, row, col, d] = np.sum(patch * kernel[:, :, :, d], axis=(1, 2, 3))
+    return result
 
 
 def forward_flipped(images, kernel, bias):
