@@ -114,13 +114,18 @@ def open_page(page, url: str) -> list[str]:
             problems.append(f"request off the machine (refused): {route.request.url}")
             route.abort("blockedbyclient")
 
+    def on_console(message):
+        if message.type == "error":
+            problems.append(f"console: {message.text}")
+
+    def on_response(response):
+        if response.status >= 400:
+            problems.append(f"HTTP {response.status}: {response.url}")
+
     page.route("**/*", route)
-    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
+    page.on("console", on_console)
+    page.on("response", on_response)
     page.on("pageerror", lambda error: problems.append(f"uncaught exception: {error}"))
-    page.on(
-        "response",
-        lambda response: response.status >= 400 and problems.append(f"HTTP {response.status}: {response.url}"),
-    )
     response = page.goto(url, wait_until="load")
     if response is None or response.status != 200:
         problems.append(f"HTTP status {response and response.status}")
@@ -151,10 +156,8 @@ def hide_input_problems(page) -> list[str]:
     problems = []
     cells = page.locator(".cell.tag_hide-input")
     for index in range(cells.count()):
-        source, toggle = (
-            cells.nth(index).locator(".cell_input").first,
-            cells.nth(index).locator("details > summary").first,
-        )
+        source = cells.nth(index).locator(".cell_input").first
+        toggle = cells.nth(index).locator("details > summary").first
         if not source.count():
             continue  # no input to hide
         if source.is_visible():

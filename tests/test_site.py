@@ -186,6 +186,12 @@ def test_config_lists_every_extension_but_thebe():
     assert "sphinx_thebe" not in extensions
 
 
+def test_no_page_loads_fontawesome_js(html):
+    """The theme's 1.5 MB icon script is left out by book/_templates (the book's icons come from a web font)."""
+    _fail_on([str(p.relative_to(html)) for p in site_pages(html) if "fontawesome.js" in p.read_text()],
+             "pages that load fontawesome.js")  # fmt: skip
+
+
 def test_theme_template_override_matches_the_installed_theme():
     """book/_templates/static/webpack-macros.html is the installed theme's file without fontawesome.js.
 
