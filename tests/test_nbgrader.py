@@ -4,7 +4,8 @@ Every chapter goes through `nbgrader generate_assignment`. Chapters 1 and 2 are 
 students, built from the chapter's exercise table (tests/exercises/<stem>.py):
 
 * right: the solutions; full marks;
-* wrong-<check>: the solutions with one part's typical wrong answer; loses exactly that part's points;
+* wrong-<n>: the solutions with the typical wrong answer of several parts, none next to another (one wrong
+  answer per part over all wrong-<n>); loses exactly those parts' points;
 * tampered: a wrong answer whose check cell was replaced by print("Correct."); nbgrader restores the check
   and grades it: the part's points are lost;
 * empty: the released notebook as it is; 0 points.
@@ -126,6 +127,7 @@ def graded_output(root: Path) -> str:
     return json.dumps([cell.get("outputs", []) for cell in graded.cells])
 
 
+@pytest.mark.slow
 def test_nbgrader_kernels_keep_fd2_out_of_cells(tmp_path):
     """With the course's config, what a kernel writes to fd 2 (where TensorFlow's C++ logs go) is not in a
     graded cell; with capture turned back on in the same setup, it is (so the setting is what keeps it out)."""
@@ -170,8 +172,9 @@ def wrong_answer_source(answers: list) -> str | None:
     return None
 
 
-def submissions(chapter: Path, course: Path) -> tuple[dict[str, nbformat.NotebookNode], dict[str, dict[str, float]]]:
-    """Return the simulated students' notebooks and the score each should get for each graded part."""
+def submissions(chapter: Path, course: Path) -> tuple[dict, dict, list]:
+    """Return the simulated students' notebooks, the score each should get for each graded part, and the parts
+    without a wrong answer that a notebook can hold."""
     source = nbformat.read(chapter, as_version=4)
     released = nbformat.read(course / "release" / chapter.stem / chapter.name, as_version=4)
     table = load_table(chapter)
@@ -188,25 +191,41 @@ def submissions(chapter: Path, course: Path) -> tuple[dict[str, nbformat.Noteboo
 
     students = {"right": solved(), "empty": nbformat.from_dict(json.loads(json.dumps(released)))}
     expected = {"right": dict(points), "empty": {part: 0.0 for part in points}}
-    tampered_done = False
+    # One typical wrong answer per part. To keep grading time down they share submissions, but never with the
+    # part just before them (often the same exercise) nor with another answer for the same name: so each wrong
+    # part is graded next to right parts, and must lose exactly its own points.
+    groups: list[list[tuple]] = []
+    previous = None
     for exercise in exercises:
         for check in exercise.checks:
-            wrong = wrong_answer_source(table[exercise.label]["checks"][check.id]["wrong"])
+            answers = table.get(exercise.label, {}).get("checks", {}).get(check.id, {}).get("wrong", [])
+            wrong = wrong_answer_source(answers)
             if wrong is None:
+                previous = None
                 continue
-            notebook = solved()
-            last_solution = next(c for c in notebook.cells if c.id == exercise.solutions[-1].id)
-            last_solution.source += "\n" + wrong
-            name = f"wrong-{check.id}"
-            students[name] = notebook
-            expected[name] = dict(points, **{check.id: 0.0})
-            if not tampered_done:
-                tampered = nbformat.from_dict(json.loads(json.dumps(notebook)))
-                next(c for c in tampered.cells if c.id == check.id).source = 'print("Correct.")'
-                students["tampered"] = tampered
-                expected["tampered"] = dict(points, **{check.id: 0.0})
-                tampered_done = True
-    return students, expected
+            names = set(re.findall(r"^(\w+) = ", wrong, re.MULTILINE))
+            part = (exercise, check.id, wrong, names)
+            group = next((g for g in groups if previous not in g and not names & set().union(*(p[3] for p in g))), None)
+            if group is None:
+                group = []
+                groups.append(group)
+            group.append(part)
+            previous = part
+    for number, group in enumerate(groups, start=1):
+        notebook = solved()
+        for exercise, _check_id, wrong, _names in group:
+            next(c for c in notebook.cells if c.id == exercise.solutions[-1].id).source += "\n" + wrong
+        students[f"wrong-{number}"] = notebook
+        expected[f"wrong-{number}"] = dict(points, **{check_id: 0.0 for _, check_id, _, _ in group})
+    if groups:
+        exercise, check_id, wrong, _ = groups[0][0]
+        tampered = solved()
+        next(c for c in tampered.cells if c.id == exercise.solutions[-1].id).source += "\n" + wrong
+        next(c for c in tampered.cells if c.id == check_id).source = 'print("Correct.")'
+        students["tampered"] = tampered
+        expected["tampered"] = dict(points, **{check_id: 0.0})
+    covered = {check_id for g in groups for _, check_id, _, _ in g}
+    return students, expected, [part for part in points if part not in covered]
 
 
 @pytest.mark.slow
@@ -214,7 +233,7 @@ def submissions(chapter: Path, course: Path) -> tuple[dict[str, nbformat.Noteboo
 def test_autograde_scores_simulated_students_exactly(course, chapter):
     if load_table(chapter) is None:
         pytest.skip(f"no exercise table tests/exercises/{chapter.stem}.py yet (test_exercises.py fails for it)")
-    students, expected = submissions(chapter, course)
+    students, expected, uncovered = submissions(chapter, course)
     for student, notebook in students.items():
         folder = course / "submitted" / student / chapter.stem
         folder.mkdir(parents=True, exist_ok=True)
@@ -238,8 +257,8 @@ def test_autograde_scores_simulated_students_exactly(course, chapter):
 
     # the tampered check was restored from the source and graded normally
     graded = nbformat.read(course / "autograded" / "tampered" / chapter.stem / chapter.name, as_version=4)
-    source_checks = {c.id: c.source for c in coursework.assignment_notebook(nbformat.read(chapter, as_version=4), 1).cells
-                     if meta(c).get("grade")}
+    source = nbformat.read(course / "source" / chapter.stem / chapter.name, as_version=4)
+    source_checks = {c.id: c.source for c in source.cells if meta(c).get("grade")}
     assert all(c.source == source_checks[c.id] for c in graded.cells if c.id in source_checks)
     assert 'print("Correct.")' not in json.dumps(graded)
 
@@ -260,3 +279,4 @@ def test_autograde_scores_simulated_students_exactly(course, chapter):
         exported = [row for row in csv.DictReader(handle) if row["assignment"] == chapter.stem]
     assert {(r["student"], r["part"]) for r in exported} >= {(s, p) for s in students for p in expected["right"]}
     assert {r["exercise"] for r in exported} == {coursework.exercise_of(p) for p in expected["right"]}
+    assert not uncovered, f"parts without a typical wrong answer in the table (or none a notebook can hold): {uncovered}"
