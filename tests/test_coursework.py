@@ -58,7 +58,11 @@ def solution_lines(notebook) -> set[str]:
     lines = set()
     for cell in notebook.cells:
         for region in SOLUTION_REGION.findall(cell.source):
-            lines |= {line.strip() for line in region.splitlines() if len(line.strip()) >= 8 and not line.strip().startswith("#")}
+            lines |= {
+                line.strip()
+                for line in region.splitlines()
+                if len(line.strip()) >= 8 and not line.strip().startswith("#")
+            }
     return lines
 
 
@@ -66,7 +70,11 @@ def hidden_lines(notebook) -> set[str]:
     lines = set()
     for cell in notebook.cells:
         for region in HIDDEN_REGION.findall(cell.source):
-            lines |= {line.strip() for line in region.splitlines() if len(line.strip()) >= 8 and not line.strip().startswith("#")}
+            lines |= {
+                line.strip()
+                for line in region.splitlines()
+                if len(line.strip()) >= 8 and not line.strip().startswith("#")
+            }
     return lines
 
 
@@ -86,8 +94,15 @@ def solution_meta(grade_id):
 
 
 def check_meta(grade_id, points):
-    return {"grade": True, "grade_id": grade_id, "locked": True, "points": points, "schema_version": 3,
-            "solution": False, "task": False}
+    return {
+        "grade": True,
+        "grade_id": grade_id,
+        "locked": True,
+        "points": points,
+        "schema_version": 3,
+        "solution": False,
+        "task": False,
+    }
 
 
 def cell(kind, cell_id, source, tags=(), nbgrader=None, **metadata):
@@ -106,24 +121,51 @@ def tiny_chapter() -> nbformat.NotebookNode:
     label = "ex-demo-sum"
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
-        cell("markdown", "intro", "(sec-demo-intro)=\n## Sums\n\nAs {cite:t}`dumoulin2016guide` show, and "
-             "{cite}`lecun1998gradient`. See {ref}`sec-demo-intro`, {ref}`the exercise <ex-demo-sum>`, "
-             "{numref}`fig-demo` and [chapter 2](02_transposed_conv.ipynb)."),
+        cell(
+            "markdown",
+            "intro",
+            "(sec-demo-intro)=\n## Sums\n\nAs {cite:t}`dumoulin2016guide` show, and "
+            "{cite}`lecun1998gradient`. See {ref}`sec-demo-intro`, {ref}`the exercise <ex-demo-sum>`, "
+            "{numref}`fig-demo` and [chapter 2](02_transposed_conv.ipynb).",
+        ),
         cell("code", "setup", "import course\nvalues = [1, 2, 3]"),
         cell("code", "fig", "print('a figure')", mystnb={"figure": {"name": "fig-demo", "caption": "Three values."}}),
-        cell("markdown", "predict", "```{admonition} Predict\n:class: tip\nWhat is the sum? Write your guess down.\n```",
-             tags=["predict"]),
-        cell("markdown", f"{label}-prompt", f"```{{exercise}} Add them up\n:label: {label}\n\nSet `total` to the sum "
-             "of `values`, as in {numref}`fig-demo`.\n```", tags=["exercise"]),
+        cell(
+            "markdown",
+            "predict",
+            "```{admonition} Predict\n:class: tip\nWhat is the sum? Write your guess down.\n```",
+            tags=["predict"],
+        ),
+        cell(
+            "markdown",
+            f"{label}-prompt",
+            f"```{{exercise}} Add them up\n:label: {label}\n\nSet `total` to the sum "
+            "of `values`, as in {numref}`fig-demo`.\n```",
+            tags=["exercise"],
+        ),
         cell("code", f"{label}-data", "more_values = [4]"),
-        cell("markdown", f"{label}-solution-start", f"```{{solution-start}} {label}\n:class: dropdown\n```",
-             tags=["solution-start"]),
-        cell("code", f"{label}-solution", "### BEGIN SOLUTION\ntotal = sum(values)\n### END SOLUTION",
-             tags=["solution"], nbgrader=solution_meta(f"{label}-solution")),
+        cell(
+            "markdown",
+            f"{label}-solution-start",
+            f"```{{solution-start}} {label}\n:class: dropdown\n```",
+            tags=["solution-start"],
+        ),
+        cell(
+            "code",
+            f"{label}-solution",
+            "### BEGIN SOLUTION\ntotal = sum(values)\n### END SOLUTION",
+            tags=["solution"],
+            nbgrader=solution_meta(f"{label}-solution"),
+        ),
         cell("markdown", f"{label}-solution-end", "```{solution-end}\n```", tags=["solution-end"]),
-        cell("code", f"{label}-check", "course.expect_type('total', total, int, 'a whole number')\ncourse.passed('total')\n"
-             "### BEGIN HIDDEN TESTS\nassert total == 6, 'total is not right yet: add every value'\n### END HIDDEN TESTS",
-             tags=["check"], nbgrader=check_meta(f"{label}-check", 2)),
+        cell(
+            "code",
+            f"{label}-check",
+            "course.expect_type('total', total, int, 'a whole number')\ncourse.passed('total')\n"
+            "### BEGIN HIDDEN TESTS\nassert total == 6, 'total is not right yet: add every value'\n### END HIDDEN TESTS",
+            tags=["check"],
+            nbgrader=check_meta(f"{label}-check", 2),
+        ),
     ]
     notebook.cells[-1].outputs = [nbformat.v4.new_output("stream", text="total: no known mistake found.\n")]
     notebook.cells[2].outputs = [nbformat.v4.new_output("stream", text="a figure\n")]
@@ -134,16 +176,20 @@ def assert_plain(notebook, where: str) -> None:
     text = "\n\n".join(markdown(notebook))
     for what, pattern in LITERAL_MARKUP.items():
         found = pattern.search(text)
-        assert not found, f"{where}: literal {what} left: {text[max(found.start() - 60, 0):found.end() + 60]!r}"
+        assert not found, f"{where}: literal {what} left: {text[max(found.start() - 60, 0) : found.end() + 60]!r}"
     found = DANGLING.search(text)
-    assert not found, f"{where}: refers to what a student does not have: {text[max(found.start() - 80, 0):found.end() + 80]!r}"
+    assert not found, (
+        f"{where}: refers to what a student does not have: {text[max(found.start() - 80, 0) : found.end() + 80]!r}"
+    )
 
 
 def test_markup_becomes_plain_markdown():
     converted = coursework.convert_notebook(tiny_chapter(), 2)
     intro, prompt = converted.cells[0].source, converted.cells[5].source
-    assert intro.startswith("## Sums\n\nAs Dumoulin and Visin (2016) show, and (LeCun et al., 1998). See Sums, the exercise, "
-                            "the figure below and [chapter 2](02_transposed_conv.ipynb).")
+    assert intro.startswith(
+        "## Sums\n\nAs Dumoulin and Visin (2016) show, and (LeCun et al., 1998). See Sums, the exercise, "
+        "the figure below and [chapter 2](02_transposed_conv.ipynb)."
+    )
     assert prompt == "**Exercise 2.1: Add them up**\n\nSet `total` to the sum of `values`, as in the figure above."
     assert converted.cells[3].source == "*Figure: Three values.*", "the figure's caption follows it as text"
     assert converted.cells[4].source == "> **Predict**\n>\n> What is the sum? Write your guess down."
@@ -258,8 +304,11 @@ class TestChapter:
 
     def test_exercises_keep_the_sites_numbering(self, chapter, student_dir):
         source_titles = re.findall(r"```\{exercise\}[ \t]*([^\n]*)", "\n".join(markdown(read(chapter))))
-        headings = re.findall(r"^\*\*Exercise (\d+)\.(\d+): ([^*]*)\*\*", "\n".join(markdown(read(student_dir / chapter.name))),
-                              re.MULTILINE)
+        headings = re.findall(
+            r"^\*\*Exercise (\d+)\.(\d+): ([^*]*)\*\*",
+            "\n".join(markdown(read(student_dir / chapter.name))),
+            re.MULTILINE,
+        )
         number = NUMBERS[chapter]
         assert headings == [(str(number), str(i), title.strip()) for i, title in enumerate(source_titles, start=1)]
 
@@ -293,8 +342,9 @@ class TestChapter:
     @pytest.mark.slow
     def test_running_it_stops_first_at_an_exercise_stub(self, chapter, student_dir):
         generated = read(student_dir / chapter.name)
-        client = NotebookClient(generated, kernel_name="python3", timeout=900,
-                                resources={"metadata": {"path": str(student_dir)}})
+        client = NotebookClient(
+            generated, kernel_name="python3", timeout=900, resources={"metadata": {"path": str(student_dir)}}
+        )
         with pytest.raises(CellExecutionError) as info:
             client.execute()
         assert info.value.ename == "NotImplementedError", f"failed before any exercise stub:\n{info.value}"
@@ -344,12 +394,19 @@ def test_instructors_exercise_table_matches_the_chapters():
         notebook = read(chapter)
         labels = []
         for c in notebook.cells:
-            match = re.match(r"```\{exercise\}[ \t]*([^\n]*)\n:label:\s*(\S+)", c.source) if c.cell_type == "markdown" else None
+            match = (
+                re.match(r"```\{exercise\}[ \t]*([^\n]*)\n:label:\s*(\S+)", c.source)
+                if c.cell_type == "markdown"
+                else None
+            )
             if match:
                 labels.append((match.group(2), match.group(1).strip()))
         for index, (label, title) in enumerate(labels, start=1):
-            points = sum(meta(c).get("points", 0) for c in notebook.cells
-                         if meta(c).get("grade") and coursework.exercise_of(meta(c)["grade_id"]) == label)
+            points = sum(
+                meta(c).get("points", 0)
+                for c in notebook.cells
+                if meta(c).get("grade") and coursework.exercise_of(meta(c)["grade_id"]) == label
+            )
             expected.append((f"{number}.{index}", title, str(points)))
     assert [(n, t.strip(), p) for n, t, p in rows] == expected
 

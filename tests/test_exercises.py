@@ -77,7 +77,9 @@ def parse(notebook) -> tuple[list[Exercise], list[str]]:
             continue
         match = re.match(r"^(`{3,}|:{3,})\{exercise\}[ \t]*\S[^\n]*\n:label:[ \t]*(\S+)[ \t]*\n\n\S", cell.source)
         if not match:
-            problems.append(f"cell {cell.get('id')}: a prompt starts with ```{{exercise}} Title, then :label:, a blank line, the task")
+            problems.append(
+                f"cell {cell.get('id')}: a prompt starts with ```{{exercise}} Title, then :label:, a blank line, the task"
+            )
             index += 1
             continue
         label = match.group(2)
@@ -86,19 +88,32 @@ def parse(notebook) -> tuple[list[Exercise], list[str]]:
         if not LABEL.fullmatch(label):
             exercise.problems.append(f"label {label!r} is not ex-<chapter slug>-<name>")
         if cell.get("id") != f"{label}-prompt" or tags(cell) != ["exercise"]:
-            exercise.problems.append(f"prompt: id {cell.get('id')!r} (want {label}-prompt), tags {tags(cell)} (want ['exercise'])")
+            exercise.problems.append(
+                f"prompt: id {cell.get('id')!r} (want {label}-prompt), tags {tags(cell)} (want ['exercise'])"
+            )
         index += 1
-        while index < len(cells) and cells[index].cell_type == "code" and cells[index].get("id", "").startswith(f"{label}-data"):
+        while (
+            index < len(cells)
+            and cells[index].cell_type == "code"
+            and cells[index].get("id", "").startswith(f"{label}-data")
+        ):
             exercise.data.append(cells[index])
             index += 1
         expected = [
             ("solution-start", f"```{{solution-start}} {label}\n:class: dropdown\n```"),
         ]
         gate = cells[index] if index < len(cells) else None
-        if not (gate is not None and gate.cell_type == "markdown" and gate.get("id") == f"{label}-solution-start"
-                and tags(gate) == ["solution-start"] and gate.source.strip() == expected[0][1]):
-            exercise.problems.append(f"after the prompt (and data cells): the gate {label}-solution-start, tags ['solution-start'], "
-                                     f"source exactly {expected[0][1]!r}")
+        if not (
+            gate is not None
+            and gate.cell_type == "markdown"
+            and gate.get("id") == f"{label}-solution-start"
+            and tags(gate) == ["solution-start"]
+            and gate.source.strip() == expected[0][1]
+        ):
+            exercise.problems.append(
+                f"after the prompt (and data cells): the gate {label}-solution-start, tags ['solution-start'], "
+                f"source exactly {expected[0][1]!r}"
+            )
             continue
         index += 1
         while index < len(cells) and cells[index].cell_type == "code" and "solution" in tags(cells[index]):
@@ -108,7 +123,9 @@ def parse(notebook) -> tuple[list[Exercise], list[str]]:
             want = f"{label}-solution" + ("" if number == 1 else f"-{number}")
             meta = solution.metadata.get("nbgrader", {})
             if solution.get("id") != want or tags(solution) != ["solution"]:
-                exercise.problems.append(f"solution {number}: id {solution.get('id')!r} (want {want!r}), tags {tags(solution)}")
+                exercise.problems.append(
+                    f"solution {number}: id {solution.get('id')!r} (want {want!r}), tags {tags(solution)}"
+                )
             if meta != dict(SOLUTION_META, grade_id=solution.get("id")):
                 exercise.problems.append(f"solution {solution.get('id')}: nbgrader metadata {meta}")
             if not re.search(r"### BEGIN SOLUTION\n.*### END SOLUTION", solution.source, re.DOTALL):
@@ -116,10 +133,17 @@ def parse(notebook) -> tuple[list[Exercise], list[str]]:
         if not exercise.solutions:
             exercise.problems.append("no solution cell after the solution-start gate")
         gate = cells[index] if index < len(cells) else None
-        if not (gate is not None and gate.cell_type == "markdown" and gate.get("id") == f"{label}-solution-end"
-                and tags(gate) == ["solution-end"] and gate.source.strip() == "```{solution-end}\n```"):
-            exercise.problems.append(f"after the solutions: the gate {label}-solution-end, tags ['solution-end'], source exactly "
-                                     "'```{solution-end}\\n```'")
+        if not (
+            gate is not None
+            and gate.cell_type == "markdown"
+            and gate.get("id") == f"{label}-solution-end"
+            and tags(gate) == ["solution-end"]
+            and gate.source.strip() == "```{solution-end}\n```"
+        ):
+            exercise.problems.append(
+                f"after the solutions: the gate {label}-solution-end, tags ['solution-end'], source exactly "
+                "'```{solution-end}\\n```'"
+            )
             continue
         index += 1
         while index < len(cells) and cells[index].cell_type == "code" and "check" in tags(cells[index]):
@@ -129,15 +153,23 @@ def parse(notebook) -> tuple[list[Exercise], list[str]]:
             meta = check.metadata.get("nbgrader", {})
             check_id = check.get("id", "")
             several = len(exercise.checks) > 1
-            if not (check_id == f"{label}-check" and not several) and not (several and re.fullmatch(rf"{re.escape(label)}-check-[a-z0-9-]+", check_id)):
-                exercise.problems.append(f"check id {check_id!r}: want {label}-check (one part) or {label}-check-<part> (several)")
+            if not (check_id == f"{label}-check" and not several) and not (
+                several and re.fullmatch(rf"{re.escape(label)}-check-[a-z0-9-]+", check_id)
+            ):
+                exercise.problems.append(
+                    f"check id {check_id!r}: want {label}-check (one part) or {label}-check-<part> (several)"
+                )
             points = meta.get("points")
-            if {k: v for k, v in meta.items() if k != "points"} != dict(CHECK_META, grade_id=check_id) or points not in (1, 2, 3):
+            if {k: v for k, v in meta.items() if k != "points"} != dict(
+                CHECK_META, grade_id=check_id
+            ) or points not in (1, 2, 3):
                 exercise.problems.append(f"check {check_id}: nbgrader metadata {meta} (points 1..3)")
             if tags(check) != ["check"]:
                 exercise.problems.append(f"check {check_id}: tags {tags(check)}")
             if "### BEGIN HIDDEN TESTS" not in check.source:
-                exercise.problems.append(f"check {check_id}: no hidden tests (### BEGIN HIDDEN TESTS ... ### END HIDDEN TESTS)")
+                exercise.problems.append(
+                    f"check {check_id}: no hidden tests (### BEGIN HIDDEN TESTS ... ### END HIDDEN TESTS)"
+                )
         if not exercise.checks:
             exercise.problems.append("no check cell after the solution-end gate")
     return exercises, problems
@@ -169,13 +201,27 @@ def cases():
             entry = table.get(exercise.label, {})
             for check in exercise.checks:
                 answers = entry.get("checks", {}).get(check.id, {})
-                yield pytest.param(chapter, exercise.label, check.id, "solution", None, id=f"{chapter.stem}:{check.id}:solution")
+                yield pytest.param(
+                    chapter, exercise.label, check.id, "solution", None, id=f"{chapter.stem}:{check.id}:solution"
+                )
                 for number, _ in enumerate(answers.get("right", []), start=1):
-                    yield pytest.param(chapter, exercise.label, check.id, "right", number - 1,
-                                       id=f"{chapter.stem}:{check.id}:right-{number}")
+                    yield pytest.param(
+                        chapter,
+                        exercise.label,
+                        check.id,
+                        "right",
+                        number - 1,
+                        id=f"{chapter.stem}:{check.id}:right-{number}",
+                    )
                 for number, _ in enumerate(answers.get("wrong", []), start=1):
-                    yield pytest.param(chapter, exercise.label, check.id, "wrong", number - 1,
-                                       id=f"{chapter.stem}:{check.id}:wrong-{number}")
+                    yield pytest.param(
+                        chapter,
+                        exercise.label,
+                        check.id,
+                        "wrong",
+                        number - 1,
+                        id=f"{chapter.stem}:{check.id}:wrong-{number}",
+                    )
 
 
 _NOTEBOOKS: dict[Path, object] = {}
@@ -234,13 +280,17 @@ def test_every_exercise_follows_the_sequence_and_has_a_table_entry(chapter):
     else:
         labels = [e.label for e in exercises]
         problems += [f"{label}: exercise without a table entry" for label in labels if label not in table]
-        problems += [f"{label}: table entry for an exercise that is not in the chapter" for label in table if label not in labels]
+        problems += [
+            f"{label}: table entry for an exercise that is not in the chapter" for label in table if label not in labels
+        ]
         for exercise in exercises:
             entry = table.get(exercise.label, {})
             ids = [c.id for c in exercise.checks]
             listed = list(entry.get("checks", {}))
             problems += [f"{exercise.label}: check {i} has no table entry" for i in ids if i not in listed]
-            problems += [f"{exercise.label}: table lists check {i}, which is not in the chapter" for i in listed if i not in ids]
+            problems += [
+                f"{exercise.label}: table lists check {i}, which is not in the chapter" for i in listed if i not in ids
+            ]
     assert not problems, f"{chapter.name}:\n" + "\n".join(problems)
 
 
@@ -250,7 +300,9 @@ def test_visible_checks_neither_assert_nor_show_the_answer(chapter):
     problems = []
     for exercise in parse(notebook)[0]:
         answer_values = []
-        solved, _ = namespace_for(chapter, exercise.label) if (load_table(chapter) or {}).get(exercise.label) else ({}, None)
+        solved, _ = (
+            namespace_for(chapter, exercise.label) if (load_table(chapter) or {}).get(exercise.label) else ({}, None)
+        )
         for name in solution_names(exercise.solutions):
             value = solved.get(name)
             answer_values += shown_forms(value)
@@ -258,7 +310,9 @@ def test_visible_checks_neither_assert_nor_show_the_answer(chapter):
             tree = ast.parse(runnable(visible(check.source)))
             if any(isinstance(node, ast.Assert) for node in ast.walk(tree)):
                 problems.append(f"{check.id}: the visible part asserts (the answer belongs in the hidden tests)")
-            shown = "".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in check.get("outputs", []))
+            shown = "".join(
+                o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in check.get("outputs", [])
+            )
             leaked = [form for form in answer_values if re.search(rf"(?<![\w.]){re.escape(form)}(?![\w])", shown)]
             if leaked:
                 problems.append(f"{check.id}: its stored output shows the answer ({leaked[0]!r})")
@@ -274,8 +328,14 @@ def shown_forms(value) -> list[str]:
     if isinstance(value, (int, np.integer)):
         return [str(int(value))] if abs(int(value)) >= 10 else []
     if isinstance(value, (float, np.floating)):
-        return [f"{float(value):.{d}f}" for d in (2, 3, 4)] + ([str(int(value))] if float(value).is_integer() and abs(value) >= 10 else [])
-    if isinstance(value, (tuple, list)) and len(value) >= 2 and all(v is None or isinstance(v, (int, np.integer)) for v in value):
+        return [f"{float(value):.{d}f}" for d in (2, 3, 4)] + (
+            [str(int(value))] if float(value).is_integer() and abs(value) >= 10 else []
+        )
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) >= 2
+        and all(v is None or isinstance(v, (int, np.integer)) for v in value)
+    ):
         return [str(tuple(value)), str(list(value))]
     return []
 
@@ -329,7 +389,11 @@ def test_teaching_cells_do_not_use_names_only_a_solution_defines(chapter):
     for cell in notebook.cells:
         if cell.cell_type != "code" or cell.id in solution_ids or cell.id in check_ids:
             continue
-        used = {n.id for n in ast.walk(ast.parse(runnable(cell.source))) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        used = {
+            n.id
+            for n in ast.walk(ast.parse(runnable(cell.source)))
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        }
         for name in sorted(used & only_in_solutions):
             problems.append(f"cell {cell.id} uses {name!r}, which only a solution defines")
     assert not problems, f"{chapter.name}:\n" + "\n".join(problems)
@@ -349,7 +413,11 @@ def test_each_check_grades_its_own_part(chapter):
     problems = []
     for check in check_cells:
         own = defined_names(check.source)
-        used = {n.id for n in ast.walk(ast.parse(runnable(check.source))) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        used = {
+            n.id
+            for n in ast.walk(ast.parse(runnable(check.source)))
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        }
         for other in check_cells:
             if other is not check:
                 for name in sorted((used - own - others) & defined_names(other.source)):
@@ -360,9 +428,12 @@ def test_each_check_grades_its_own_part(chapter):
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_every_exercise_cell_has_a_meaningful_id(chapter):
     notebook = read(chapter)
-    bad = [c.get("id") for c in notebook.cells
-           if set(tags(c)) & {"exercise", "solution", "solution-start", "solution-end", "check"}
-           and not LABEL.match(c.get("id", ""))]
+    bad = [
+        c.get("id")
+        for c in notebook.cells
+        if set(tags(c)) & {"exercise", "solution", "solution-start", "solution-end", "check"}
+        and not LABEL.match(c.get("id", ""))
+    ]
     assert not bad, f"{chapter.name}: exercise cells with ids that do not name their exercise: {bad}"
 
 
@@ -389,4 +460,6 @@ def test_check(chapter, label, check_id, kind, index):
     else:
         with pytest.raises(course.ExerciseCheckError) as info:
             run(visible(check.source), namespace, f"<{check_id} visible>")
-        assert words.lower() in str(info.value).lower(), f"the hint {str(info.value)!r} does not name the mistake ({words!r})"
+        assert words.lower() in str(info.value).lower(), (
+            f"the hint {str(info.value)!r} does not name the mistake ({words!r})"
+        )
