@@ -1,4 +1,5 @@
 """Right and wrong answers for the exercises of chapter 2 (Transposed convolution)."""
+
 import numpy as np
 
 # Exercise 2.3: the output of a Conv2DTranspose (stride 3, 'valid', no bias) with kernel W on the map X,
@@ -14,7 +15,7 @@ def stamped(kernel, stride, size, offset=0):
     for i in range(2):
         for j in range(2):
             top, left = offset + stride * i, offset + stride * j
-            grid[top:top + k, left:left + k] += X[i, j] * kernel
+            grid[top : top + k, left : left + k] += X[i, j] * kernel
     return grid
 
 
@@ -39,9 +40,9 @@ def stamp_counts_simulated(kernel_size, stride, n=8):
     grid = np.zeros((size, size), dtype=int)
     for i in range(n):
         for j in range(n):
-            grid[stride * i:stride * i + kernel_size, stride * j:stride * j + kernel_size] += 1
+            grid[stride * i : stride * i + kernel_size, stride * j : stride * j + kernel_size] += 1
     first, last = kernel_size - 1, (n - 1) * stride
-    return sorted(set(grid[first:last + 1, first:last + 1].ravel().tolist()))
+    return sorted(set(grid[first : last + 1, first : last + 1].ravel().tolist()))
 
 
 def one_axis_only(kernel_size, stride):
