@@ -50,9 +50,15 @@ def lab(tmp_path_factory):
     token = os.urandom(16).hex()
     port = free_port()
     command = [
-        str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        f"--LabApp.user_settings_dir={root / '.settings'}", f"--LabApp.workspaces_dir={root / '.workspaces'}",
+        str(Path(sys.executable).parent / "jupyter"),
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={root / '.settings'}",
+        f"--LabApp.workspaces_dir={root / '.workspaces'}",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # JupyterLab refuses root without it (students do not run as root)
@@ -100,9 +106,11 @@ def test_jupyterlab_renders_the_chapters_myst(lab, page):
                  .filter(p => /\\[\\d+\\]/.test(p.textContent)).length >= n""",
         arg=1,
     )
-    page.wait_for_function("() => !document.querySelector('.jp-NotebookPanel .jp-InputPrompt')?.textContent.includes('[*]')"
-                           " && ![...document.querySelectorAll('.jp-NotebookPanel .jp-InputPrompt')]"
-                           ".some(p => p.textContent.includes('[*]'))")
+    page.wait_for_function(
+        "() => !document.querySelector('.jp-NotebookPanel .jp-InputPrompt')?.textContent.includes('[*]')"
+        " && ![...document.querySelectorAll('.jp-NotebookPanel .jp-InputPrompt')]"
+        ".some(p => p.textContent.includes('[*]'))"
+    )
     errors = page.locator(".jp-NotebookPanel .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert errors.count() == 0, f"the first cells wrote to stderr: {errors.first.inner_text()[:300]}"
 
@@ -113,7 +121,7 @@ def test_jupyterlab_renders_the_chapters_myst(lab, page):
     assert len(rendered) >= 10, f"only {len(rendered)} markdown cells were rendered"
     text = "\n".join(rendered)
     found = RAW_MYST.search(text)
-    assert not found, f"raw MyST in JupyterLab: {text[max(found.start() - 80, 0):found.end() + 80]!r}"
+    assert not found, f"raw MyST in JupyterLab: {text[max(found.start() - 80, 0) : found.end() + 80]!r}"
     assert re.search(r"Exercise", text), "the exercises are not rendered as exercises"
     # jupyterlab-myst reads no bibliography: a citation shows its key, as a rendered citation, not as a role
     assert "lee_cae_lecture" in text and "{cite" not in text, "citations are not rendered"

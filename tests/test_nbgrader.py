@@ -42,8 +42,11 @@ CHAPTERS = toc.chapters()
 GRADED = CHAPTERS[:2]  # chapters 1 and 2: quick enough to grade many simulated students in a test run
 BIN = Path(sys.executable).parent
 # What TensorFlow's C++ runtime and absl write to file descriptor 2 when TensorFlow is imported.
-TF_LOG = re.compile(r"oneDNN|TF_ENABLE_ONEDNN_OPTS|absl::|tensorflow/core|cuda|[IWE]0000 |computation placer|"
-                    r"rebuild TensorFlow|cpu_feature_guard", re.IGNORECASE)
+TF_LOG = re.compile(
+    r"oneDNN|TF_ENABLE_ONEDNN_OPTS|absl::|tensorflow/core|cuda|[IWE]0000 |computation placer|"
+    r"rebuild TensorFlow|cpu_feature_guard",
+    re.IGNORECASE,
+)
 
 
 def nbgrader(course: Path, *args: str, timeout: int = 3600) -> subprocess.CompletedProcess:
@@ -51,9 +54,12 @@ def nbgrader(course: Path, *args: str, timeout: int = 3600) -> subprocess.Comple
     # ipykernel never captures file descriptors in a process that sees PYTEST_CURRENT_TEST: without this line a
     # kernel started here would keep TensorFlow's lines out of the cells whatever the course's configuration says.
     env.pop("PYTEST_CURRENT_TEST", None)
-    result = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True,
-                            timeout=timeout)
-    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    result = subprocess.run(
+        [str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, (
+        f"nbgrader {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
     return result
 
 
@@ -105,12 +111,27 @@ def tiny_assignment(root: Path, extra_config: str = "") -> None:
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     answer = nbformat.v4.new_code_cell("### BEGIN SOLUTION\nanswer = 1\n### END SOLUTION")
     answer.id = "ex-fd-answer-solution"
-    answer.metadata["nbgrader"] = {"grade": False, "grade_id": answer.id, "locked": False, "schema_version": 3,
-                                   "solution": True, "task": False}
-    check = nbformat.v4.new_code_cell("import os, time\nos.write(2, b'a line from C++ on fd 2\\n')\ntime.sleep(1)\nassert answer == 1")
+    answer.metadata["nbgrader"] = {
+        "grade": False,
+        "grade_id": answer.id,
+        "locked": False,
+        "schema_version": 3,
+        "solution": True,
+        "task": False,
+    }
+    check = nbformat.v4.new_code_cell(
+        "import os, time\nos.write(2, b'a line from C++ on fd 2\\n')\ntime.sleep(1)\nassert answer == 1"
+    )
     check.id = "ex-fd-answer-check"
-    check.metadata["nbgrader"] = {"grade": True, "grade_id": check.id, "locked": True, "points": 1,
-                                  "schema_version": 3, "solution": False, "task": False}
+    check.metadata["nbgrader"] = {
+        "grade": True,
+        "grade_id": check.id,
+        "locked": True,
+        "points": 1,
+        "schema_version": 3,
+        "solution": False,
+        "task": False,
+    }
     notebook.cells = [answer, check]
     nbformat.write(notebook, source / "fd.ipynb")
     nbgrader(root, "generate_assignment", "fd", "--force")
@@ -242,8 +263,10 @@ def test_autograde_scores_simulated_students_exactly(course, chapter):
     start = time.perf_counter()
     nbgrader(course, "autograde", chapter.stem, "--force")
     seconds = time.perf_counter() - start
-    print(f"\n{chapter.stem}: autograded {len(students)} submissions in {seconds:.0f} s "
-          f"({seconds / len(students):.0f} s per student)")
+    print(
+        f"\n{chapter.stem}: autograded {len(students)} submissions in {seconds:.0f} s "
+        f"({seconds / len(students):.0f} s per student)"
+    )
     nbgrader(course, "generate_feedback", chapter.stem, "--force")
 
     rows = [r for r in coursework.score_rows(course) if r["assignment"] == chapter.stem]
@@ -272,11 +295,24 @@ def test_autograde_scores_simulated_students_exactly(course, chapter):
     nbgrader(course, "export", "--to", str(course / "grades.csv"))
     with open(course / "grades.csv") as handle:
         assert {row["student_id"] for row in csv.DictReader(handle)} >= set(students)
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "coursework.py"), "scores", "--course", str(course),
-                             "--out", str(course / "scores.csv")], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tools" / "coursework.py"),
+            "scores",
+            "--course",
+            str(course),
+            "--out",
+            str(course / "scores.csv"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     with open(course / "scores.csv") as handle:
         exported = [row for row in csv.DictReader(handle) if row["assignment"] == chapter.stem]
     assert {(r["student"], r["part"]) for r in exported} >= {(s, p) for s in students for p in expected["right"]}
     assert {r["exercise"] for r in exported} == {coursework.exercise_of(p) for p in expected["right"]}
-    assert not uncovered, f"parts without a typical wrong answer in the table (or none a notebook can hold): {uncovered}"
+    assert not uncovered, (
+        f"parts without a typical wrong answer in the table (or none a notebook can hold): {uncovered}"
+    )

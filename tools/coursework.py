@@ -36,7 +36,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -85,7 +85,7 @@ GATES = {"solution-start", "solution-end"}
 # --------------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def bibliography(path: Path = BIBLIOGRAPHY) -> dict[str, tuple[str, str]]:
     """Return ``{key: (authors, year)}`` for every entry of the bibliography, authors as a reader cites them."""
     from pybtex.database import parse_file
@@ -161,7 +161,7 @@ class Targets:
     labels: dict[str, int] = field(default_factory=dict)  # label -> cell index (any target)
 
     @classmethod
-    def of(cls, notebook, chapter_number: int) -> "Targets":
+    def of(cls, notebook, chapter_number: int) -> Targets:
         targets = cls(chapter_number)
         count = 0
         for index, cell in enumerate(notebook.cells):
@@ -202,6 +202,7 @@ def plain_reference(role: str, content: str, targets: Targets, cell_index: int) 
 
 def convert_markdown(source: str, targets: Targets, cell_index: int = 0) -> str:
     """Return a markdown cell's source with every site-only construct turned into plain Markdown."""
+
     def directive(match: re.Match) -> str:
         name, argument = match.group("name"), match.group("argument").strip()
         options, body = split_options(match.group("body"))
@@ -432,8 +433,17 @@ def build_student_site(html: Path, work: Path | None = None) -> subprocess.Compl
     """Build the solution-free site into ``html`` (warnings as errors); return the finished build process."""
     work = work or html.parent / "student-site"
     source = write_site_source(work / "book")
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source), "--path-output", str(work),
-               "--all", "-W", "-n", "--keep-going"]
+    command = [
+        str(Path(sys.executable).parent / "jupyter-book"),
+        "build",
+        str(source),
+        "--path-output",
+        str(work),
+        "--all",
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, cwd=source)
     if result.returncode == 0:
         if html.exists():
@@ -466,14 +476,16 @@ def score_rows(course: Path, course_id: str = COURSE_ID) -> list[dict]:
                     continue
                 for notebook in submission.notebooks:
                     for grade in sorted(notebook.grades, key=lambda g: g.cell.cell_type + g.name):
-                        rows.append({
-                            "student": student.id,
-                            "assignment": assignment.name,
-                            "exercise": exercise_of(grade.name),
-                            "part": grade.name,
-                            "score": float(grade.score),
-                            "max_score": float(grade.max_score),
-                        })
+                        rows.append(
+                            {
+                                "student": student.id,
+                                "assignment": assignment.name,
+                                "exercise": exercise_of(grade.name),
+                                "part": grade.name,
+                                "score": float(grade.score),
+                                "max_score": float(grade.max_score),
+                            }
+                        )
     return rows
 
 
@@ -483,6 +495,43 @@ def write_scores(course: Path, out) -> list[dict]:
     writer.writeheader()
     writer.writerows(rows)
     return rows
+
+
+def nbgrader_command(course: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run one of nbgrader's commands in a course folder, with this environment's nbgrader."""
+    import os
+
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True
+    )
+    if result.returncode:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    return result
+
+
+def autograde_time(chapter: Path) -> dict:
+    """Grade one solved submission of a chapter with `nbgrader autograde` in a temporary course; return the
+    wall time and the score (what grading costs per student)."""
+    import tempfile
+    import time
+
+    with tempfile.TemporaryDirectory() as tmp:
+        course = Path(tmp)
+        write_assignments(course)
+        nbgrader_command(course, "generate_assignment", chapter.stem, "--force")
+        submitted = course / "submitted" / "solved" / chapter.stem
+        shutil.copytree(course / "source" / chapter.stem, submitted)
+        start = time.perf_counter()
+        nbgrader_command(course, "autograde", chapter.stem, "--force")
+        seconds = time.perf_counter() - start
+        rows = score_rows(course)
+    return {
+        "notebook": chapter.name,
+        "seconds": round(seconds, 1),
+        "score": sum(r["score"] for r in rows),
+        "max_score": sum(r["max_score"] for r in rows),
+    }
 
 
 # --------------------------------------------------------------------------------------------------
