@@ -87,6 +87,12 @@ def main(argv: list[str] | None = None) -> int:
         html = Path(tmp) / "_build" / "html"
         report["pages"] = [page_weight(html, page) for page in toc_pages()]
 
+    # Grading cost: one solved submission of chapter 3 and later chapters through `nbgrader autograde`.
+    from coursework import autograde_time
+
+    print("autograding with nbgrader ...", flush=True)
+    report["autograde"] = [autograde_time(path) for path in chapters()[2:]]
+
     if args.tests:
         print("running the test suite ...", flush=True)
         seconds, result = timed([sys.executable, "-m", "pytest", "-q"])
@@ -101,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     print(f"\nbook build: {report['book_build']['seconds']} s\n")
+    print(table(report["autograde"], [("nbgrader autograde", "notebook"), ("seconds per student", "seconds")]), "\n")
     pages = [dict(p, sent_kib=round(p["sent"] / 1024), stored_kib=round(p["stored"] / 1024)) for p in report["pages"]]
     print(
         table(
