@@ -44,15 +44,16 @@ def test_every_notebook_is_a_chapter_of_the_toc():
 
 
 @pytest.mark.parametrize(
-    ("page", "pattern"),
+    ("doc", "pattern"),
     [
         ("README.md", r"^\| `notebooks/(\w+)\.ipynb` \|"),  # the table of chapters
         ("book/intro.md", r"^\d+\. \[[^\]]+\]\(\.\./notebooks/(\w+)\.ipynb\)"),  # the numbered list
     ],
+    ids=["README", "intro"],
 )
-def test_pages_list_the_chapters_of_the_toc_in_order(page, pattern):
-    listed = re.findall(pattern, (ROOT / page).read_text(encoding="utf-8"), flags=re.MULTILINE)
-    assert listed == [path.stem for path in CHAPTERS], f"{page} lists other chapters than _toc.yml, or in another order"
+def test_pages_list_the_chapters_of_the_toc_in_order(doc, pattern):
+    listed = re.findall(pattern, (ROOT / doc).read_text(encoding="utf-8"), flags=re.MULTILINE)
+    assert listed == [path.stem for path in CHAPTERS], f"{doc} lists other chapters than _toc.yml, or in another order"
 
 
 def test_instructors_page_has_exercises_of_every_chapter():
