@@ -294,7 +294,10 @@ def test_make_assignments_writes_a_course(course_dir):
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 class TestChapter:
     def test_student_notebook_is_plain_and_refers_to_nothing_missing(self, chapter, student_dir):
-        assert_plain(read(student_dir / chapter.name), f"student {chapter.name}")
+        notebook = read(student_dir / chapter.name)
+        assert_plain(notebook, f"student {chapter.name}")
+        links = [m for text in markdown(notebook) for m in re.findall(r"\]\(([^)#:]+)\)", text)]
+        assert all((student_dir / link).exists() for link in links), links
 
     def test_nbgrader_source_is_plain_and_refers_to_nothing_missing(self, chapter, course_dir):
         notebook = read(course_dir / "source" / chapter.stem / chapter.name)
@@ -378,6 +381,8 @@ def test_book_student_builds_without_solutions_hidden_tests_or_check_outputs(tmp
                 shown = "".join(output.get("text", "")).strip()
                 assert not shown or shown not in text, f"{chapter.name}: output of {check.id} on the student site"
         assert text.count("Exercise ") >= 1
+        found = DANGLING.search(text)
+        assert not found, f"{chapter.name}: the student site refers to what it does not show: {found.group(0)!r}"
 
 
 # --------------------------------------------------------------------------------------------------

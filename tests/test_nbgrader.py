@@ -36,6 +36,7 @@ import pytest
 import chapters as toc
 import coursework
 from conftest import ROOT
+from test_coursework import assert_plain
 from test_exercises import load_table, parse
 
 CHAPTERS = toc.chapters()
@@ -95,6 +96,7 @@ def test_generate_assignment_releases_every_chapter_without_answers(course, chap
     assert solutions and all("raise NotImplementedError()" in c.source for c in solutions)
     assert checks and all(meta(c).get("checksum") for c in checks)
     assert all(not c.get("outputs") for c in released.cells if c.cell_type == "code")
+    assert_plain(released, f"released {chapter.name}")
 
 
 # --------------------------------------------------------------------------------------------------
