@@ -241,23 +241,36 @@ def run(source: str, namespace: dict, name: str) -> str:
     return out.getvalue()
 
 
+_PREPARED: dict[tuple[Path, str], dict] = {}
+
+
+def prepared(chapter: Path, exercise: Exercise) -> dict:
+    """The names after the setup cell, the exercise's data cells and the table's context (computed once)."""
+    key = (chapter, exercise.label)
+    if key not in _PREPARED:
+        notebook = chapter_notebook(chapter)
+        setup = [c for c in notebook.cells if c.get("id") == "setup"]
+        assert setup, f"{chapter.name}: no cell with id 'setup'"
+        namespace = {"__name__": "__main__"}
+        run(setup[0].source, namespace, "<setup>")
+        for cell in exercise.data:
+            run(cell.source, namespace, f"<{cell.id}>")
+        context = (load_table(chapter) or {}).get(exercise.label, {}).get("context")
+        if context is not None:
+            namespace.update(context(namespace))
+        _PREPARED[key] = namespace
+    return dict(_PREPARED[key])
+
+
 def namespace_for(chapter: Path, label: str, check_id: str | None = None) -> tuple[dict, Exercise]:
     """The names a check sees when the solution has run: setup, data cells, context, solution cells, and the
     exercise's checks before ``check_id``."""
     notebook = chapter_notebook(chapter)
     exercise = next(e for e in parse(notebook)[0] if e.label == label)
-    setup = [c for c in notebook.cells if c.get("id") == "setup"]
-    assert setup, f"{chapter.name}: no cell with id 'setup'"
     cwd = os.getcwd()
     os.chdir(NOTEBOOKS)
     try:
-        namespace = {"__name__": "__main__"}
-        run(setup[0].source, namespace, "<setup>")
-        for cell in exercise.data:
-            run(cell.source, namespace, f"<{cell.id}>")
-        context = (load_table(chapter) or {}).get(label, {}).get("context")
-        if context is not None:
-            namespace.update(context(namespace))
+        namespace = prepared(chapter, exercise)
         for cell in exercise.solutions:
             run(cell.source, namespace, f"<{cell.id}>")
         for cell in exercise.checks:  # earlier parts may define what later parts' hidden tests use
