@@ -34,7 +34,7 @@ LITERAL_MARKUP = {
 # Sentences that point to what only the site has.
 DANGLING = re.compile(
     r"folded away|solutions? (is|are) (hidden|folded|below|above|shown)|(open|see|check) the solution|"
-    r"solution (below|above)|click to (show|reveal)|in the margin",
+    r"solution (below|above)|in the margin",
     re.IGNORECASE,
 )
 # The deprecated checks of course.py compare with an expected value and print it.
