@@ -305,6 +305,21 @@ class TestChapter:
         links = [m for text in markdown(notebook) for m in re.findall(r"\]\(([^)#:]+)\)", text)]
         assert all((course_dir / "source" / chapter.stem / link).exists() for link in links), links
 
+    def test_every_cross_reference_resolves_within_the_chapter(self, chapter):
+        """{ref}/{numref} point into the same chapter (other chapters are linked with Markdown links), so that
+        the student version can write them as text that names something the notebook has."""
+        notebook = read(chapter)
+        targets = coursework.Targets.of(notebook, NUMBERS[chapter])
+        missing = []
+        for text in markdown(notebook):
+            for match in coursework.ROLE.finditer(text):
+                if match.group("name") in ("ref", "numref"):
+                    explicit = coursework.EXPLICIT.match(match.group("content"))
+                    label = (explicit.group("target") if explicit else match.group("content")).strip()
+                    if label not in targets.labels:
+                        missing.append(match.group(0))
+        assert not missing, f"references to labels this chapter does not define: {missing}"
+
     def test_exercises_keep_the_sites_numbering(self, chapter, student_dir):
         source_titles = re.findall(r"```\{exercise\}[ \t]*([^\n]*)", "\n".join(markdown(read(chapter))))
         headings = re.findall(
