@@ -1,4 +1,5 @@
 """Right and wrong answers for the exercises of chapter 3 (The convolutional autoencoder)."""
+
 import numpy as np
 
 # Exercise 3.2: the encoder's output shapes for a 38 x 38 input, and those of typical mistakes.
@@ -23,18 +24,24 @@ def trained_model_context(namespace):
     keras = namespace["keras"]
     Conv2D, Conv2DTranspose = namespace["Conv2D"], namespace["Conv2DTranspose"]
     keras.utils.set_random_seed(0)
-    encoder = keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        Conv2D(32, 3, strides=2, padding="same", activation="relu", name="conv_1"),
-        Conv2D(64, 3, strides=2, padding="same", activation="relu", name="conv_2"),
-        Conv2D(2, 7, padding="valid", name="conv_3"),
-    ], name="encoder")
-    decoder = keras.Sequential([
-        keras.Input(shape=(1, 1, 2)),
-        Conv2DTranspose(64, 7, padding="valid", activation="relu", name="conv_transpose_1"),
-        Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu", name="conv_transpose_2"),
-        Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid", name="conv_transpose_3"),
-    ], name="decoder")
+    encoder = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            Conv2D(32, 3, strides=2, padding="same", activation="relu", name="conv_1"),
+            Conv2D(64, 3, strides=2, padding="same", activation="relu", name="conv_2"),
+            Conv2D(2, 7, padding="valid", name="conv_3"),
+        ],
+        name="encoder",
+    )
+    decoder = keras.Sequential(
+        [
+            keras.Input(shape=(1, 1, 2)),
+            Conv2DTranspose(64, 7, padding="valid", activation="relu", name="conv_transpose_1"),
+            Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu", name="conv_transpose_2"),
+            Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid", name="conv_transpose_3"),
+        ],
+        name="decoder",
+    )
     last = decoder.layers[-1]
     last.set_weights([np.zeros_like(w) for w in last.get_weights()])
     images = keras.Input(shape=(28, 28, 1))
@@ -42,8 +49,7 @@ def trained_model_context(namespace):
 
     y_val = np.arange(300) % 10
     rng = np.random.default_rng(0)
-    x_val = (0.5 + 0.035 * y_val[:, None, None, None]
-             + 0.01 * rng.standard_normal((300, 28, 28, 1))).astype("float32")
+    x_val = (0.5 + 0.035 * y_val[:, None, None, None] + 0.01 * rng.standard_normal((300, 28, 28, 1))).astype("float32")
     x_val[y_val == 7, 10:18, 10:18] = 0.0  # something for the encoder to see in the 7s
 
     def decode(codes):
@@ -51,8 +57,16 @@ def trained_model_context(namespace):
         return decoder.predict(codes, verbose=0)
 
     val_codes = encoder.predict(x_val, verbose=0).reshape(len(x_val), 2)
-    return {"encoder": encoder, "decoder": decoder, "autoencoder": autoencoder, "x_val": x_val, "y_val": y_val,
-            "decode": decode, "val_codes": val_codes, "LATENT_DIM": 2}
+    return {
+        "encoder": encoder,
+        "decoder": decoder,
+        "autoencoder": autoencoder,
+        "x_val": x_val,
+        "y_val": y_val,
+        "decode": decode,
+        "val_codes": val_codes,
+        "LATENT_DIM": 2,
+    }
 
 
 EXERCISES = {

@@ -1,4 +1,5 @@
 """Right and wrong answers for the exercises of chapter 4 (Autoencoders at work)."""
+
 import numpy as np
 
 
@@ -75,14 +76,16 @@ EXERCISES = {
         "checks": {
             "ex-at-work-strict-threshold-check-threshold": {
                 "wrong": [
-                    ({"strict_threshold": float(np.quantile(scores_context(None)["validation_scores"], 0.005))},
-                     "other end"),
-                    ({"strict_threshold": float(np.quantile(scores_context(None)["normal_test_scores"], 0.995))},
-                     "validation images"),
-                    ({"strict_threshold": float(np.quantile(scores_context(None)["validation_scores"], 0.95))},
-                     "5 %"),
-                    ({"strict_threshold": float(np.quantile(scores_context(None)["validation_scores"], 0.99))},
-                     None),
+                    (
+                        {"strict_threshold": float(np.quantile(scores_context(None)["validation_scores"], 0.005))},
+                        "other end",
+                    ),
+                    (
+                        {"strict_threshold": float(np.quantile(scores_context(None)["normal_test_scores"], 0.995))},
+                        "validation images",
+                    ),
+                    ({"strict_threshold": float(np.quantile(scores_context(None)["validation_scores"], 0.95))}, "5 %"),
+                    ({"strict_threshold": float(np.quantile(scores_context(None)["validation_scores"], 0.99))}, None),
                     ({"strict_threshold": "0.05"}, "a float"),
                 ],
                 "right": [
@@ -93,9 +96,17 @@ EXERCISES = {
             "ex-at-work-strict-threshold-check-recall": {
                 "wrong": [
                     ({"strict_recall": 1.5}, "between 0 and 1"),
-                    ({"strict_recall": float(np.mean(
-                        scores_context(None)["defect_test_scores"]
-                        > np.quantile(scores_context(None)["validation_scores"], 0.99)))}, None),
+                    (
+                        {
+                            "strict_recall": float(
+                                np.mean(
+                                    scores_context(None)["defect_test_scores"]
+                                    > np.quantile(scores_context(None)["validation_scores"], 0.99)
+                                )
+                            )
+                        },
+                        None,
+                    ),
                     ({"strict_recall": 0.0}, None),
                     ({"strict_recall": "0.5"}, "a float"),
                 ],
