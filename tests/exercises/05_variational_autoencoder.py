@@ -1,9 +1,10 @@
 """Right and wrong answers for the exercises of chapter 5 (The variational autoencoder)."""
+
 import numpy as np
 
 _MEAN = np.array([1.0, -0.5])
 _LOG_VAR = np.array([0.0, np.log(0.25)])
-_TERMS = 0.5 * (_MEAN ** 2 + np.exp(_LOG_VAR) - 1.0 - _LOG_VAR)  # per coordinate
+_TERMS = 0.5 * (_MEAN**2 + np.exp(_LOG_VAR) - 1.0 - _LOG_VAR)  # per coordinate
 _KL = float(_TERMS.sum())
 
 EXERCISES = {
@@ -13,14 +14,18 @@ EXERCISES = {
             "ex-vae-kl-by-hand-check": {
                 "wrong": [
                     ({"kl_by_hand": 2 * _KL}, "factor 1/2"),
-                    ({"kl_by_hand": float(0.5 * np.sum(_MEAN ** 2 + np.exp(_LOG_VAR / 2) - 1.0 - _LOG_VAR))},
-                     "you used sigma"),
-                    ({"kl_by_hand": float(0.5 * np.sum(_MEAN ** 2 + np.exp(_LOG_VAR) - _LOG_VAR))}, "-1"),
+                    (
+                        {"kl_by_hand": float(0.5 * np.sum(_MEAN**2 + np.exp(_LOG_VAR / 2) - 1.0 - _LOG_VAR))},
+                        "you used sigma",
+                    ),
+                    ({"kl_by_hand": float(0.5 * np.sum(_MEAN**2 + np.exp(_LOG_VAR) - _LOG_VAR))}, "-1"),
                     ({"kl_by_hand": float(_TERMS.mean())}, "not their mean"),
                     ({"kl_by_hand": float(_TERMS[0])}, "second one"),
                     ({"kl_by_hand": float(_TERMS[1])}, "first one"),
-                    ({"kl_by_hand": float(0.5 * np.sum(_MEAN ** 2 + np.exp(_LOG_VAR) - 1.0 + _LOG_VAR))},
-                     "never negative"),
+                    (
+                        {"kl_by_hand": float(0.5 * np.sum(_MEAN**2 + np.exp(_LOG_VAR) - 1.0 + _LOG_VAR))},
+                        "never negative",
+                    ),
                     ({"kl_by_hand": "0.94"}, "a number"),
                     ({"kl_by_hand": round(_KL, 3)}, None),
                 ],
