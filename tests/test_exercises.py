@@ -25,13 +25,17 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import matplotlib
 import nbformat
 import pytest
 
 import chapters as toc
 from conftest import NOTEBOOKS, ROOT
 
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Figures drawn while the harness runs chapter cells in this process go to a non-interactive backend. This is
+# set for this process only: an MPLBACKEND environment variable would reach the kernels that nbval starts in the
+# same pytest run, and their figures would no longer be stored.
+matplotlib.use("Agg")
 
 TABLES = Path(os.environ.get("EXERCISE_TABLES", ROOT / "tests" / "exercises"))  # another folder: to try a draft table
 HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*\n?", re.DOTALL | re.MULTILINE)
