@@ -58,6 +58,18 @@ def runnable(source: str) -> str:
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
+def is_gate(cells, index: int, cell_id: str, tag: str, source: str) -> bool:
+    """Whether cells[index] is the markdown gate with this id, this one tag and exactly this source."""
+    gate = cells[index] if index < len(cells) else None
+    return (
+        gate is not None
+        and gate.cell_type == "markdown"
+        and gate.get("id") == cell_id
+        and tags(gate) == [tag]
+        and gate.source.strip() == source
+    )
+
+
 @dataclass
 class Exercise:
     label: str
@@ -103,20 +115,11 @@ def parse(notebook) -> tuple[list[Exercise], list[str]]:
         ):
             exercise.data.append(cells[index])
             index += 1
-        expected = [
-            ("solution-start", f"```{{solution-start}} {label}\n:class: dropdown\n```"),
-        ]
-        gate = cells[index] if index < len(cells) else None
-        if not (
-            gate is not None
-            and gate.cell_type == "markdown"
-            and gate.get("id") == f"{label}-solution-start"
-            and tags(gate) == ["solution-start"]
-            and gate.source.strip() == expected[0][1]
-        ):
+        start_gate = f"```{{solution-start}} {label}\n:class: dropdown\n```"
+        if not is_gate(cells, index, f"{label}-solution-start", "solution-start", start_gate):
             exercise.problems.append(
                 f"after the prompt (and data cells): the gate {label}-solution-start, tags ['solution-start'], "
-                f"source exactly {expected[0][1]!r}"
+                f"source exactly {start_gate!r}"
             )
             continue
         index += 1
@@ -136,14 +139,7 @@ def parse(notebook) -> tuple[list[Exercise], list[str]]:
                 exercise.problems.append(f"solution {solution.get('id')}: no ### BEGIN SOLUTION ... ### END SOLUTION")
         if not exercise.solutions:
             exercise.problems.append("no solution cell after the solution-start gate")
-        gate = cells[index] if index < len(cells) else None
-        if not (
-            gate is not None
-            and gate.cell_type == "markdown"
-            and gate.get("id") == f"{label}-solution-end"
-            and tags(gate) == ["solution-end"]
-            and gate.source.strip() == "```{solution-end}\n```"
-        ):
+        if not is_gate(cells, index, f"{label}-solution-end", "solution-end", "```{solution-end}\n```"):
             exercise.problems.append(
                 f"after the solutions: the gate {label}-solution-end, tags ['solution-end'], source exactly "
                 "'```{solution-end}\\n```'"
