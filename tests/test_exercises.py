@@ -204,24 +204,16 @@ def cases():
                 yield pytest.param(
                     chapter, exercise.label, check.id, "solution", None, id=f"{chapter.stem}:{check.id}:solution"
                 )
-                for number, _ in enumerate(answers.get("right", []), start=1):
-                    yield pytest.param(
-                        chapter,
-                        exercise.label,
-                        check.id,
-                        "right",
-                        number - 1,
-                        id=f"{chapter.stem}:{check.id}:right-{number}",
-                    )
-                for number, _ in enumerate(answers.get("wrong", []), start=1):
-                    yield pytest.param(
-                        chapter,
-                        exercise.label,
-                        check.id,
-                        "wrong",
-                        number - 1,
-                        id=f"{chapter.stem}:{check.id}:wrong-{number}",
-                    )
+                for kind in ("right", "wrong"):
+                    for index in range(len(answers.get(kind, []))):
+                        yield pytest.param(
+                            chapter,
+                            exercise.label,
+                            check.id,
+                            kind,
+                            index,
+                            id=f"{chapter.stem}:{check.id}:{kind}-{index + 1}",
+                        )
 
 
 _NOTEBOOKS: dict[Path, object] = {}

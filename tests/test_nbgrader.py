@@ -104,6 +104,19 @@ def test_generate_assignment_releases_every_chapter_without_answers(course, chap
 # --------------------------------------------------------------------------------------------------
 
 
+def graded_cell_metadata(cell_id: str, solution: bool) -> dict:
+    """nbgrader's metadata of a solution cell, or of a locked check cell worth one point."""
+    metadata = {
+        "grade": not solution,
+        "grade_id": cell_id,
+        "locked": not solution,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
+    return metadata if solution else dict(metadata, points=1)
+
+
 def tiny_assignment(root: Path, extra_config: str = "") -> None:
     root.mkdir(parents=True)
     (root / "nbgrader_config.py").write_text(coursework.nbgrader_config() + extra_config)
@@ -113,27 +126,12 @@ def tiny_assignment(root: Path, extra_config: str = "") -> None:
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     answer = nbformat.v4.new_code_cell("### BEGIN SOLUTION\nanswer = 1\n### END SOLUTION")
     answer.id = "ex-fd-answer-solution"
-    answer.metadata["nbgrader"] = {
-        "grade": False,
-        "grade_id": answer.id,
-        "locked": False,
-        "schema_version": 3,
-        "solution": True,
-        "task": False,
-    }
+    answer.metadata["nbgrader"] = graded_cell_metadata(answer.id, solution=True)
     check = nbformat.v4.new_code_cell(
         "import os, time\nos.write(2, b'a line from C++ on fd 2\\n')\ntime.sleep(1)\nassert answer == 1"
     )
     check.id = "ex-fd-answer-check"
-    check.metadata["nbgrader"] = {
-        "grade": True,
-        "grade_id": check.id,
-        "locked": True,
-        "points": 1,
-        "schema_version": 3,
-        "solution": False,
-        "task": False,
-    }
+    check.metadata["nbgrader"] = graded_cell_metadata(check.id, solution=False)
     notebook.cells = [answer, check]
     nbformat.write(notebook, source / "fd.ipynb")
     nbgrader(root, "generate_assignment", "fd", "--force")
