@@ -8,6 +8,7 @@ no reference to something that is not there.
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from pathlib import Path
 
@@ -53,23 +54,11 @@ def markdown(notebook) -> list[str]:
     return [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
 
 
-def solution_lines(notebook) -> set[str]:
-    """Every meaningful line written inside a solution region of a chapter."""
+def region_lines(notebook, region_pattern) -> set[str]:
+    """Every meaningful line written inside the regions (solutions, or hidden tests) of a chapter."""
     lines = set()
     for cell in notebook.cells:
-        for region in SOLUTION_REGION.findall(cell.source):
-            lines |= {
-                line.strip()
-                for line in region.splitlines()
-                if len(line.strip()) >= 8 and not line.strip().startswith("#")
-            }
-    return lines
-
-
-def hidden_lines(notebook) -> set[str]:
-    lines = set()
-    for cell in notebook.cells:
-        for region in HIDDEN_REGION.findall(cell.source):
+        for region in region_pattern.findall(cell.source):
             lines |= {
                 line.strip()
                 for line in region.splitlines()
@@ -81,7 +70,11 @@ def hidden_lines(notebook) -> set[str]:
 def secret_lines(notebook) -> set[str]:
     """The lines of solutions and hidden tests that appear nowhere else in the chapter."""
     public = "\n".join(HIDDEN_REGION.sub("", SOLUTION_REGION.sub("", c.source)) for c in notebook.cells)
-    return {line for line in solution_lines(notebook) | hidden_lines(notebook) if line not in public}
+    return {
+        line
+        for line in region_lines(notebook, SOLUTION_REGION) | region_lines(notebook, HIDDEN_REGION)
+        if line not in public
+    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -385,8 +378,6 @@ def test_book_student_builds_without_solutions_hidden_tests_or_check_outputs(tmp
         source = read(chapter)
         page = (html / chapter.relative_to(ROOT)).with_suffix(".html").read_text()
         text = re.sub(r"<[^>]+>", "", page)
-        import html as html_module
-
         text = html_module.unescape(text)
         assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
         leaked = sorted(line for line in secret_lines(source) if line in text)
