@@ -61,10 +61,6 @@ __all__ = [
     "expect_type",
     "expect_shape_form",
     "passed",
-    "check_shape",
-    "check_equal",
-    "check_close",
-    "check_true",
 ]
 
 # --------------------------------------------------------------------------------------------------
@@ -808,60 +804,3 @@ def expect_shape_form(what: str, value, rank: int) -> tuple:
 def passed(what: str) -> None:
     """Print that the visible check found no known mistake in ``what`` (it does not say the value)."""
     print(f"{what}: no known mistake found. The graded tests check the value when your work is collected.")
-
-
-# The checks below compare with an expected value and print it. They are kept for chapters that still use
-# them and are not to be used in new exercises: use the hints above and nbgrader's hidden tests.
-
-
-def _shape_tuple(shape):
-    if hasattr(shape, "as_list"):
-        shape = shape.as_list()
-    return tuple(None if s is None else int(s) for s in shape)
-
-
-def check_shape(what: str, got, expected) -> None:
-    """Fail unless shape ``got`` equals ``expected`` (deprecated: prints the expected shape)."""
-    try:
-        got_shape = _shape_tuple(got)
-    except (TypeError, ValueError):
-        raise ExerciseCheckError(f"{what}: expected a shape such as {_shape_tuple(expected)}, got {got!r}") from None
-    expected_shape = _shape_tuple(expected)
-    if got_shape != expected_shape:
-        raise ExerciseCheckError(f"{what}: expected shape {expected_shape}, got {got_shape}")
-    print(f"Correct: {what} is {expected_shape}.")
-
-
-def check_equal(what: str, got, expected) -> None:
-    """Fail unless ``got == expected`` (deprecated: prints the expected value)."""
-    if got != expected:
-        raise ExerciseCheckError(f"{what}: expected {expected!r}, got {got!r}")
-    print(f"Correct: {what} is {expected!r}.")
-
-
-def check_close(what: str, got, expected, *, atol: float = 1e-5) -> None:
-    """Fail unless array ``got`` has ``expected``'s shape and values within ``atol`` (deprecated)."""
-    expected = np.asarray(expected, dtype=float)
-    try:
-        got = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        raise ExerciseCheckError(
-            f"{what}: expected numbers of shape {expected.shape}, got {type(got).__name__}"
-        ) from None
-    if got.shape != expected.shape:
-        raise ExerciseCheckError(f"{what}: expected an array of shape {expected.shape}, got shape {got.shape}")
-    wrong = ~np.isclose(got, expected, atol=atol, rtol=0)
-    if wrong.any():
-        index = tuple(int(i) for i in np.argwhere(wrong)[0])
-        raise ExerciseCheckError(
-            f"{what}: {int(wrong.sum())} of {wrong.size} values differ; first at index {index}: "
-            f"expected {expected[index]:g}, got {got[index]:g}"
-        )
-    print(f"Correct: {what} matches ({expected.size} values).")
-
-
-def check_true(condition: bool, message: str, success: str = "Correct.") -> None:
-    """Fail with ``message`` unless ``condition`` holds (deprecated)."""
-    if not condition:
-        raise ExerciseCheckError(message)
-    print(success)

@@ -314,11 +314,12 @@ def site_notebook(notebook) -> nbformat.NotebookNode:
     hidden tests or outputs."""
     notebook = nbformat.from_dict(copy.deepcopy(notebook))
     cells = []
-    for cell in notebook.cells:
+    hidden_tests = ClearHiddenTests(enforce_metadata=False)
+    for index, cell in enumerate(notebook.cells):
         if is_gate(cell) or "solution" in tags(cell) or nbgrader_meta(cell).get("solution"):
             continue
         if "check" in tags(cell) or nbgrader_meta(cell).get("grade"):
-            ClearHiddenTests()._remove_hidden_test_region(cell)  # removes the region in place
+            cell, _ = hidden_tests.preprocess_cell(cell, {}, index)
             cell.outputs = []
             cell.execution_count = None
         cells.append(cell)
