@@ -3,7 +3,8 @@
     python tools/bench.py [--out _build/bench.json] [--tests]
 
 Each chapter of `_toc.yml` is executed in a fresh kernel (a copy; the notebook on disk is not changed) and its
-wall time and the kernel's peak resident memory are taken. Then the book is built into a temporary directory
+wall time and the kernel's peak resident memory are taken; the times go to notebooks/run_times.json too,
+from which each chapter's opening section states its run time. Then the book is built into a temporary directory
 and timed, and each page's weight is summed from the files it loads (tools/sitecheck.py). With --tests, the
 whole test suite is run and timed too. The figures are printed as tables and written to a JSON file. Targets
 (on a 2-core machine): all notebooks under 4 minutes, the book build under 30 s, `make test` under 10
@@ -28,6 +29,7 @@ from nbclient import NotebookClient
 from chapters import ROOT, chapters
 from sitecheck import page_weight, toc_pages
 
+RUN_TIMES = ROOT / "notebooks" / "run_times.json"
 PEAK_MEMORY_CELL = "import resource as _r; print('PEAK_RSS_KB', _r.getrusage(_r.RUSAGE_SELF).ru_maxrss)"
 
 
@@ -44,6 +46,17 @@ def run_notebook(path: Path) -> dict:
     text = "".join(o.get("text", "") for o in notebook.cells[-1].outputs if o.get("output_type") == "stream")
     peak_kb = int(text.split("PEAK_RSS_KB")[1].split()[0])
     return {"notebook": path.name, "seconds": round(seconds, 1), "peak_memory_mb": round(peak_kb / 1024)}
+
+
+def write_run_times(path: Path, seconds: dict[str, float]) -> None:
+    """Write the seconds per chapter to run_times.json, which the chapters' opening sections state.
+
+    The file is committed: a chapter's stated run time changes when this file does (rounded to whole minutes
+    by course.format_run_time), and the chapter is then re-executed.
+    """
+    about = json.loads(path.read_text()).get("about", "") if path.is_file() else ""
+    path.write_text(json.dumps({"about": about, "seconds": seconds}, indent=2, ensure_ascii=False) + "\n")
+    print(f"run times written to {path}", flush=True)
 
 
 def timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess]:
@@ -65,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "bench.json")
     parser.add_argument("--tests", action="store_true", help="also run and time the whole test suite")
+    parser.add_argument("--run-times", type=Path, default=RUN_TIMES, help="where to write the chapters' run times")
     args = parser.parse_args(argv)
     machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
     report: dict = {"machine": machine, "notebooks": []}
@@ -72,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"executing {path.name} ...", flush=True)
         report["notebooks"].append(run_notebook(path))
     notebooks = report["notebooks"]
+    write_run_times(args.run_times, {Path(row["notebook"]).stem: row["seconds"] for row in notebooks})
     total = {"notebook": "all notebooks", "seconds": round(sum(row["seconds"] for row in notebooks), 1),
              "peak_memory_mb": max(row["peak_memory_mb"] for row in notebooks)}  # fmt: skip
 

@@ -1,0 +1,230 @@
+"""Self-check questions of chapter 1, 2D convolution (shown by ``course.self_check("01_conv2d", section)``).
+
+Each question belongs to the section that teaches what it asks. Numeric answers, and the wrong values that
+typical misconceptions give, are computed with the course's own functions, the ones the chapter checks
+against TensorFlow. Not graded.
+"""
+
+import course
+from course import Choice, Mistake, Numeric, Option
+
+QUESTIONS = [
+    Numeric(
+        id="valid-output-rows",
+        section="sliding",
+        prompt="A 3×3 kernel slides over a 6×6 input, stride 1, padding='valid'. How many rows does the output have?",
+        answer=course.conv_output_size(6, 3, 1, "valid"),
+        explanation="the window's top row can start at rows 0, 1, 2 and 3, so n − k + 1 = 6 − 3 + 1 = 4.",
+        mistakes=(
+            Mistake(
+                6 - 3,
+                "Off by one: 6 − 3 counts the steps between window positions, not the positions. "
+                "Count the first position too.",
+            ),
+            Mistake(
+                course.conv_output_size(6, 3, 1, "same"),
+                "That is the size with padding='same'. "
+                "'valid' adds no zeros, so the window must fit inside the input and the output shrinks.",
+            ),
+            Mistake(
+                6 - 3 + 2, "The window cannot hang over the edge with 'valid': its last position starts at row n − k."
+            ),
+        ),
+        other="Count where the window's top row can start so that all 3 of its rows stay inside the 6 rows.",
+    ),
+    Choice(
+        id="cross-correlation",
+        section="cross-correlation",
+        prompt="What does Keras' Conv2D compute at each position of the window?",
+        options=(
+            Option(
+                "The sum of the window times the kernel, weight by weight, as the kernel is stored",
+                right=True,
+                feedback="Keras computes a cross-correlation: no flip. The impulse experiment shows it: the "
+                "output holds the kernel rotated by 180°, which only happens when the kernel is not flipped.",
+            ),
+            Option(
+                "The sum of the window times the kernel rotated by 180°",
+                feedback="That is convolution in the mathematical sense, which flips the kernel. Deep-learning "
+                "libraries skip the flip; since the weights are learnt, nothing is lost.",
+            ),
+            Option(
+                "The largest value in the window",
+                feedback="That is max pooling, which has no weights. A convolution weighs every cell.",
+            ),
+            Option(
+                "The mean of the window, whatever the kernel",
+                feedback="Only an averaging kernel (all weights 1/9 for 3×3) gives the mean; the kernel's "
+                "weights decide what the output is.",
+            ),
+        ),
+    ),
+    Choice(
+        id="batch-layout",
+        section="layouts",
+        prompt="A batch of 32 colour (RGB) images of 28×28 pixels goes into a Conv2D with Keras' default settings. "
+        "What shape must it have?",
+        options=(
+            Option(
+                "(32, 28, 28, 3)",
+                right=True,
+                feedback="Keras' default is channels last: batch, height, width, channels.",
+            ),
+            Option(
+                "(32, 3, 28, 28)",
+                feedback="Channels first is PyTorch's layout (and Keras' data_format='channels_first'), not "
+                "Keras' default.",
+            ),
+            Option(
+                "(28, 28, 3)", feedback="That is one image. Layers work on batches: the first axis counts the images."
+            ),
+            Option(
+                "(28, 28, 3, 32)",
+                feedback="The batch axis comes first. A kernel's shape ends with its count (height, width, "
+                "input channels, filters), which may be the source of the mix-up.",
+            ),
+        ),
+    ),
+    Numeric(
+        id="same-zeros-top",
+        section="padding",
+        prompt="A 5×5 kernel, stride 1, padding='same', on a 28×28 input. How many rows of zeros are added on top?",
+        answer=course.same_padding(28, 5, 1)[0],
+        explanation="'same' with stride 1 needs k − 1 = 4 extra rows in all, split evenly: 2 on top, 2 at the bottom.",
+        mistakes=(
+            Mistake(
+                sum(course.same_padding(28, 5, 1)),
+                "That is the total, top and bottom together. TensorFlow splits it between the two sides.",
+            ),
+            Mistake(
+                course.conv_padding(28, 5, 1, "valid")[0][0],
+                "That is 'valid', which adds no zeros. With "
+                "'same' the output keeps the input's size, so the window needs zeros beyond the border.",
+            ),
+            Mistake(
+                5 // 2 + 1,
+                "Almost: half the kernel, rounded down, is what one side needs (a 5×5 window "
+                "centred on the corner pixel hangs 2 rows over the edge).",
+            ),
+        ),
+        other="Ask how many rows a 5×5 window centred on the top-left pixel hangs over the edge.",
+    ),
+    Numeric(
+        id="stride2-same-rows",
+        section="strides",
+        prompt="A 3×3 kernel with stride 2 and padding='same' on a 28×28 input. How many rows does the output have?",
+        answer=course.conv_output_size(28, 3, 2, "same"),
+        explanation="'same' gives ceil(n / s) = ceil(28 / 2) = 14, whatever the kernel size.",
+        mistakes=(
+            Mistake(
+                course.conv_output_size(28, 3, 2, "valid"),
+                "That is 'valid' (floor((28 − 3) / 2) + 1). "
+                "With 'same', zeros are added so that the output has ceil(n / s) rows.",
+            ),
+            Mistake(
+                course.conv_output_size(28, 3, 1, "same"),
+                "The stride is left out: with stride 2 the window "
+                "moves two rows at a time, so there are about half as many positions.",
+            ),
+        ),
+        other="With 'same', the kernel size does not matter: divide the input size by the stride and round up.",
+    ),
+    Numeric(
+        id="odd-zero-bottom",
+        section="strides",
+        prompt="A 3×3 kernel, stride 2, padding='same', on a 6×6 input. How many rows of zeros does TensorFlow add "
+        "at the bottom?",
+        answer=course.same_padding(6, 3, 2)[1],
+        explanation="3 outputs need (3 − 1)·2 + 3 = 7 rows, one more than the 6 there are; TensorFlow puts that "
+        "single zero after the input: at the bottom.",
+        mistakes=(
+            Mistake(
+                course.same_padding(6, 3, 2)[0],
+                "That many go on top. When the zeros do not split evenly, "
+                "TensorFlow puts the extra one after (bottom, right), not before.",
+            ),
+            Mistake(
+                2,
+                "That is what a framework with symmetric padding (PyTorch's padding=1) adds in all. "
+                "TensorFlow adds only the zeros that the 3 windows need.",
+            ),
+        ),
+        other="Count the rows that 3 windows of 3 rows, 2 rows apart, cover; compare with the 6 rows of the input.",
+    ),
+    Numeric(
+        id="dilated-valid-rows",
+        section="output-size",
+        prompt="A 3×3 kernel with dilation 2, stride 1, padding='valid', on a 28×28 input. How many rows does "
+        "the output have?",
+        answer=course.conv_output_size(28, 3, 1, "valid", 2),
+        explanation="dilation 2 spreads the 3 taps over k + (k − 1)(d − 1) = 5 rows, so 28 − 5 + 1 = 24.",
+        mistakes=(
+            Mistake(
+                course.conv_output_size(28, 3, 1, "valid"),
+                "The dilation is left out: the taps of a dilated "
+                "kernel are d apart, so the window spans 5 rows, not 3.",
+            ),
+            Mistake(
+                course.conv_output_size(28, 6, 1, "valid"),
+                "The dilated size is k + (k − 1)(d − 1) = 5, "
+                "not k·d = 6: there are gaps only between the taps, not after the last one.",
+            ),
+        ),
+        other="Work out how many rows a 3-tap window spans when its taps are 2 rows apart.",
+    ),
+    Choice(
+        id="parameter-count",
+        section="channels",
+        prompt="Conv2D(filters=16, kernel_size=3) on an input with 8 channels. How many trainable parameters?",
+        options=(
+            Option(
+                f"{3 * 3 * 8 * 16 + 16}",
+                right=True,
+                feedback="Each of the 16 filters has 3·3·8 weights, one per position and input channel, "
+                "and one bias: 16·(72 + 1) = 1168.",
+            ),
+            Option(
+                f"{3 * 3 * 8 * 16}",
+                feedback="The weights are right, but each filter also has a bias (use_bias=True by default).",
+            ),
+            Option(
+                f"{3 * 3 * 16 + 16}",
+                feedback="The input channels are left out: a filter reaches through all 8 channels, so it has "
+                "3·3·8 weights, not 3·3.",
+            ),
+            Option(
+                f"{(3 * 3 + 1) * 8 * 16}",
+                feedback="One bias per filter, not one per filter and input channel: the 8 channels are "
+                "summed into one number before the bias is added.",
+            ),
+        ),
+    ),
+    Choice(
+        id="zero-sum-flat",
+        section="real-image",
+        prompt="A filter whose weights add up to 0 (an edge detector) meets a flat region of an image, every pixel "
+        "0.6. What does it return there?",
+        options=(
+            Option(
+                "0",
+                right=True,
+                feedback="On a flat region every window holds the same value v, so the output is v times the "
+                "sum of the weights: 0.6 · 0 = 0. Edge filters answer only where the image changes.",
+            ),
+            Option(
+                "0.6",
+                feedback="That is what a filter whose weights add up to 1 returns, such as the blur: it keeps "
+                "the level of a flat region.",
+            ),
+            Option(
+                "It depends on the kernel's size",
+                feedback="Only the sum of the weights matters on a flat region, not how many there are.",
+            ),
+            Option(
+                "A positive value, because the pixels are positive",
+                feedback="The positive and negative weights cancel on a flat region; the sign of the pixels "
+                "does not decide it.",
+            ),
+        ),
+    ),
+]

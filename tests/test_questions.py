@@ -1,0 +1,211 @@
+"""The self-check questions (notebooks/questions/<chapter>.py) and the frame every chapter opens and closes with.
+
+Questions: every chapter of `_toc.yml` has at least 6; each has exactly one right answer and feedback for every
+option; numeric answers are computed by the course's own functions, never typed in; the chapter shows every
+section's questions and none of them is graded. Chapters: an opening section (learning objectives tied to
+sections, prerequisites, the run time from `make bench`) and a closing summary that points to the next chapter.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+
+import pytest
+
+import chapters
+import course
+from conftest import NOTEBOOKS
+
+CHAPTERS = chapters.chapters()
+STEMS = [path.stem for path in CHAPTERS]
+MIN_QUESTIONS = 6
+SELF_CHECK_CALL = re.compile(r"""course\.self_check\(\s*["']([\w-]+)["']\s*,\s*["']([\w-]+)["']""")
+
+
+def question_file(stem: str):
+    return NOTEBOOKS / "questions" / f"{stem}.py"
+
+
+def notebook_cells(stem: str) -> list[dict]:
+    return json.loads((NOTEBOOKS / f"{stem}.ipynb").read_text(encoding="utf-8"))["cells"]
+
+
+def source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+def calls_course(node: ast.AST) -> bool:
+    """Whether an expression calls a function of course (``course.conv_output_size(...)``) somewhere in it."""
+    return any(
+        isinstance(sub, ast.Call)
+        and isinstance(sub.func, ast.Attribute)
+        and isinstance(sub.func.value, ast.Name)
+        and sub.func.value.id == "course"
+        for sub in ast.walk(node)
+    )
+
+
+def numeric_answers(stem: str) -> list[tuple[str, ast.expr | None]]:
+    """Return ``(id, answer expression)`` of every ``Numeric(...)`` written in a chapter's question file."""
+    found = []
+    for node in ast.walk(ast.parse(question_file(stem).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "Numeric":
+            keywords = {keyword.arg: keyword.value for keyword in node.keywords}
+            name = keywords.get("id")
+            found.append((name.value if isinstance(name, ast.Constant) else "?", keywords.get("answer")))
+    return found
+
+
+@pytest.mark.parametrize("stem", STEMS)
+class TestQuestionFile:
+    def test_exists_with_enough_questions(self, stem):
+        assert question_file(stem).is_file(), f"{stem} has no question file: write notebooks/questions/{stem}.py"
+        questions = course.load_questions(stem)
+        assert len(questions) >= MIN_QUESTIONS, f"{stem} has {len(questions)} questions; at least {MIN_QUESTIONS}"
+
+    def test_each_question_has_one_right_answer_and_feedback_everywhere(self, stem):
+        problems = []
+        for question in course.load_questions(stem):
+            if isinstance(question, course.Choice):
+                rights = [option for option in question.options if option.right]
+                if len(rights) != 1:
+                    problems.append(f"{question.id}: {len(rights)} right options")
+                problems += [
+                    f"{question.id}: option {o.text!r} has no feedback"
+                    for o in question.options
+                    if not o.feedback.strip()
+                ]
+                if len(question.options) < 3:
+                    problems.append(f"{question.id}: fewer than 3 options")
+            else:
+                assert isinstance(question, course.Numeric), f"{question!r} is neither Choice nor Numeric"
+                if not question.mistakes:
+                    problems.append(f"{question.id}: no known mistake with feedback that names it")
+                problems += [
+                    f"{question.id}: the mistake {m.value} equals the answer"
+                    for m in question.mistakes
+                    if abs(m.value - question.answer) <= question.tolerance
+                ]
+                problems += [
+                    f"{question.id}: a mistake without feedback" for m in question.mistakes if not m.feedback.strip()
+                ]
+                if not question.explanation.strip():
+                    problems.append(f"{question.id}: no explanation for the right answer")
+        assert not problems, "\n".join(problems)
+
+    def test_numeric_answers_are_computed_by_course_functions(self, stem):
+        """Each Numeric's answer is an expression that calls course (never a number typed in), and equals it."""
+        text = question_file(stem).read_text(encoding="utf-8")
+        assert re.search(r"^import course$", text, flags=re.MULTILINE), f"questions/{stem}.py does not import course"
+        answers = numeric_answers(stem)
+        loaded = {q.id: q for q in course.load_questions(stem) if isinstance(q, course.Numeric)}
+        assert {name for name, _ in answers} == set(loaded), "Numeric questions written and loaded differ"
+        for name, expression in answers:
+            assert expression is not None, f"{name}: no answer= keyword"
+            assert calls_course(expression), f"{name}: the answer {ast.unparse(expression)} is not computed by course"
+            value = eval(compile(ast.Expression(expression), "answer", "eval"), {"course": course})  # noqa: S307
+            assert value == loaded[name].answer
+
+    def test_every_section_is_shown_once_and_not_graded(self, stem):
+        """Every section of the question file is shown by a cell of the chapter, which nbgrader does not grade."""
+        sections = {question.section for question in course.load_questions(stem)}
+        shown = []
+        for cell in notebook_cells(stem):
+            for chapter, section in SELF_CHECK_CALL.findall(source(cell)):
+                assert chapter == stem, f"{stem} shows the questions of {chapter}"
+                assert not cell["metadata"].get("nbgrader"), f"{stem}: the self-check cell of {section} is in nbgrader"
+                assert not {"solution", "check", "exercise"} & set(cell["metadata"].get("tags", []))
+                shown.append(section)
+        assert sorted(shown) == sorted(sections), (
+            f"{stem}: sections shown {sorted(shown)}, in the file {sorted(sections)}"
+        )
+
+
+def test_the_checks_refuse_bad_questions():
+    right, wrong = course.Option("a", "why", right=True), course.Option("b", "the misconception")
+    bad = [
+        course.Choice("two-right", "s", "?", (right, right._replace(text="c"))),
+        course.Choice("none-right", "s", "?", (wrong, wrong._replace(text="c"))),
+        course.Choice("no-feedback", "s", "?", (right, wrong._replace(feedback=" "))),
+        course.Numeric("mistake-is-answer", "s", "?", 4, "why", (course.Mistake(4, "no"),)),
+        course.Numeric("not-a-number", "s", "?", float("nan"), "why"),
+    ]
+    for question in bad:
+        with pytest.raises(ValueError):
+            course._check_question("test", question)
+    course._check_question("test", course.Choice("fine", "s", "?", (right, wrong)))
+
+
+def test_widget_html_is_accessible_offline_and_deterministic():
+    widget = course.self_check("01_conv2d", "padding")
+    html = widget._repr_mimebundle_()["text/html"]
+    assert html == course.self_check("01_conv2d", "padding").html, "the HTML differs between two calls"
+    assert not re.search(r"(src|href)=|https?://", html), "the widget loads or links something"
+    assert 'aria-live="polite"' in html and "<script>" in html
+    for radio in re.findall(r'<input type="radio"[^>]*id="([^"]+)"', course.self_check("01_conv2d", "layouts").html):
+        assert f'<label for="{radio}">' in course.self_check("01_conv2d", "layouts").html
+    choice = course.self_check("01_conv2d", "layouts")
+    right = next(o for q in course.load_questions("01_conv2d") if q.id == "batch-layout" for o in q.options if o.right)
+    assert right.feedback not in choice.text, "the plain text gives the answer away"
+    with pytest.raises(ValueError, match="sections"):
+        course.self_check("01_conv2d", "no-such-section")
+
+
+# --------------------------------------------------------------------------------------------------
+# Opening and closing of every chapter
+# --------------------------------------------------------------------------------------------------
+def opening_cells(stem: str) -> list[dict]:
+    """The cells from the title to the first section heading after the learning objectives."""
+    cells = notebook_cells(stem)
+    start = next(
+        (i for i, c in enumerate(cells) if "Learning objectives" in source(c) or "learning objectives" in source(c)),
+        None,
+    )
+    assert start is not None, f"{stem}: no opening section with learning objectives"
+    return cells[start : start + 4]
+
+
+@pytest.mark.parametrize("stem", STEMS)
+class TestChapterFrame:
+    def test_objectives_are_tied_to_sections(self, stem):
+        text = "\n".join(source(c) for c in opening_cells(stem) if c["cell_type"] == "markdown")
+        objectives = [line for line in text.splitlines() if re.match(r"^\s*[-*] ", line)]
+        assert len(objectives) >= 3, f"{stem}: fewer than 3 learning objectives"
+        untied = [line for line in objectives if not re.search(r"\{ref\}`[^`]+`|\]\(#[^)]+\)|\{numref\}", line)]
+        assert not untied, f"{stem}: objectives without a link to their section:\n" + "\n".join(untied)
+        assert re.search(r"\*\*Prerequisites", text), f"{stem}: no **Prerequisites** in the opening section"
+
+    def test_run_time_comes_from_the_bench_figures(self, stem):
+        cells = [c for c in opening_cells(stem) if c["cell_type"] == "code"]
+        call = f'course.run_time_note("{stem}")'
+        cell = next((c for c in cells if call in source(c)), None)
+        assert cell is not None, f"{stem}: the opening section has no cell with {call}"
+        stored = "".join("".join(o.get("data", {}).get("text/markdown", "")) for o in cell["outputs"])
+        assert stored == course.run_time_note(stem).text, f"{stem}: the stored run time is stale: re-execute"
+
+    def test_closes_with_a_summary_and_the_next_chapter(self, stem):
+        cells = [c for c in notebook_cells(stem) if c["cell_type"] == "markdown"]
+        summary = next((i for i, c in enumerate(cells) if re.match(r"^## Summary", source(c))), None)
+        assert summary is not None, f"{stem}: no '## Summary' section"
+        after = "\n".join(source(c) for c in cells[summary:])
+        index = STEMS.index(stem)
+        if index + 1 < len(STEMS):
+            assert f"({STEMS[index + 1]}.ipynb" in after, f"{stem}: the summary does not point to {STEMS[index + 1]}"
+
+
+def test_run_times_cover_every_chapter_of_the_toc():
+    seconds = course.run_times()
+    assert sorted(seconds) == sorted(STEMS), f"run_times.json has {sorted(seconds)}, _toc.yml {sorted(STEMS)}"
+    assert all(0 < value < 3600 for value in seconds.values()), seconds
+
+
+def test_run_times_are_rounded_coarsely():
+    assert course.format_run_time(8.4) == course.format_run_time(59.0) == "under a minute"
+    assert course.format_run_time(79.8) == "about 1 minute"
+    assert course.format_run_time(108.0) == course.format_run_time(143.9) == "about 2 minutes"
+    with pytest.raises(ValueError):
+        course.format_run_time(float("nan"))
+    with pytest.raises(KeyError, match="make bench"):
+        course.run_time_note("99_no_such_chapter")
