@@ -3,6 +3,7 @@
 #   make book      create .venv (first time), build the site into _build/html with warnings as errors
 #   make test      run every test: notebooks (nbval), book build, browser, helper module, coursework
 #   make test-fast every test but notebook execution, the book build and the browser (under a minute)
+#   make test-stability  re-execute every chapter under other floating-point paths and compare (before committing a notebook)
 #   make lint      ruff: lint tools/, tests/ and notebooks/, and check the formatting of the .py files
 #   make lock      re-resolve requirements.txt into requirements-lock.txt (exact versions)
 #   make execute   re-execute notebooks in place (all, or NB=notebooks/01_conv2d.ipynb)
@@ -20,6 +21,10 @@ STAMP  := $(VENV)/.course-installed
 LOCK_VENV ?= _build/lock-venv
 NB     ?=
 PYTEST_ARGS ?=
+# make test runs two pytest workers (the machine's two cores); each test file stays on one worker, so a
+# notebook's cells run in order in one kernel. TEST_JOBS=0 runs everything in one process.
+TEST_JOBS ?= 2
+STABILITY_ARGS ?=
 BENCH_ARGS  ?=
 
 # Quieter TensorFlow in the terminal (cells are kept clean by tools/ipython_kernel_config.py).
@@ -28,7 +33,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: book test test-fast lint lock execute student assignments book-student lab bench clean distclean env
+.PHONY: book test test-fast test-stability lint lock execute student assignments book-student lab bench clean distclean env
 
 env: $(STAMP)
 
@@ -46,7 +51,11 @@ book: $(STAMP)
 	@echo "The book is at: $(CURDIR)/_build/html/index.html"
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --durations=15 $(PYTEST_ARGS)
+
+# Not part of make test: it executes every chapter three more times (see tools/stability.py).
+test-stability: $(STAMP)
+	$(BIN)/python tools/stability.py $(NB) $(STABILITY_ARGS)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not notebook and not slow and not browser" $(PYTEST_ARGS)
