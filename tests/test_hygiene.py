@@ -1,4 +1,4 @@
-"""The notebooks as stored: listed in the TOC and in the pages that list chapters, executed, clean and small.
+"""The notebooks as stored: listed in the TOC, executed, clean and small.
 
 These read the .ipynb files as JSON; nbval (run on notebooks/ by the same `make test`) re-executes them
 and compares outputs. The chapters are those of `_toc.yml` (tools/chapters.py).
@@ -41,26 +41,6 @@ def test_every_notebook_is_a_chapter_of_the_toc():
     assert CHAPTERS, "_toc.yml lists no chapter"
     unlisted = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb") if p not in CHAPTERS)
     assert not unlisted, f"notebooks missing from _toc.yml: {unlisted}"
-
-
-@pytest.mark.parametrize(
-    ("doc", "pattern"),
-    [
-        ("README.md", r"^\| `notebooks/(\w+)\.ipynb` \|"),  # the table of chapters
-        ("book/intro.md", r"^\d+\. \[[^\]]+\]\(\.\./notebooks/(\w+)\.ipynb\)"),  # the numbered list
-    ],
-    ids=["README", "intro"],
-)
-def test_pages_list_the_chapters_of_the_toc_in_order(doc, pattern):
-    listed = re.findall(pattern, (ROOT / doc).read_text(encoding="utf-8"), flags=re.MULTILINE)
-    assert listed == [path.stem for path in CHAPTERS], f"{doc} lists other chapters than _toc.yml, or in another order"
-
-
-def test_instructors_page_has_exercises_of_every_chapter():
-    """The exercise table numbers its rows chapter.exercise (**2.3**): chapters 1..n, as in _toc.yml."""
-    text = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
-    numbers = {int(n) for n in re.findall(r"^\| \*\*(\d+)\.\d+\*\*", text, flags=re.MULTILINE)}
-    assert numbers == set(range(1, len(CHAPTERS) + 1)), f"book/instructors.md has exercises of chapters {numbers}"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)

@@ -36,8 +36,8 @@ import pytest
 import chapters as toc
 import coursework
 from conftest import ROOT
+from exercises import load_table, nbgrader_metadata, parse
 from test_coursework import assert_plain
-from test_exercises import load_table, parse
 
 CHAPTERS = toc.chapters()
 GRADED = CHAPTERS[:2]  # chapters 1 and 2: quick enough to grade many simulated students in a test run
@@ -104,19 +104,6 @@ def test_generate_assignment_releases_every_chapter_without_answers(course, chap
 # --------------------------------------------------------------------------------------------------
 
 
-def graded_cell_metadata(cell_id: str, solution: bool) -> dict:
-    """nbgrader's metadata of a solution cell, or of a locked check cell worth one point."""
-    metadata = {
-        "grade": not solution,
-        "grade_id": cell_id,
-        "locked": not solution,
-        "schema_version": 3,
-        "solution": solution,
-        "task": False,
-    }
-    return metadata if solution else dict(metadata, points=1)
-
-
 def tiny_assignment(root: Path, extra_config: str = "") -> None:
     root.mkdir(parents=True)
     (root / "nbgrader_config.py").write_text(coursework.nbgrader_config() + extra_config)
@@ -126,12 +113,12 @@ def tiny_assignment(root: Path, extra_config: str = "") -> None:
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     answer = nbformat.v4.new_code_cell("### BEGIN SOLUTION\nanswer = 1\n### END SOLUTION")
     answer.id = "ex-fd-answer-solution"
-    answer.metadata["nbgrader"] = graded_cell_metadata(answer.id, solution=True)
+    answer.metadata["nbgrader"] = nbgrader_metadata(answer.id)
     check = nbformat.v4.new_code_cell(
         "import os, time\nos.write(2, b'a line from C++ on fd 2\\n')\ntime.sleep(1)\nassert answer == 1"
     )
     check.id = "ex-fd-answer-check"
-    check.metadata["nbgrader"] = graded_cell_metadata(check.id, solution=False)
+    check.metadata["nbgrader"] = nbgrader_metadata(check.id, points=1)
     notebook.cells = [answer, check]
     nbformat.write(notebook, source / "fd.ipynb")
     nbgrader(root, "generate_assignment", "fd", "--force")

@@ -44,6 +44,8 @@ from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import chapters as toc  # noqa: E402  (tools/chapters.py: the chapters listed in _toc.yml)
+import exercises  # noqa: E402  (tools/exercises.py: the exercises of a chapter)
+from exercises import exercise_of, nbgrader, tags  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HELPER_MODULE = ROOT / "notebooks" / "course.py"
@@ -121,14 +123,6 @@ def citation(role: str, keys: str) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-def tags(cell) -> set[str]:
-    return set(cell.get("metadata", {}).get("tags", []))
-
-
-def nbgrader_meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
 def figure_meta(cell) -> dict:
     return cell.get("metadata", {}).get("mystnb", {}).get("figure", {})
 
@@ -148,7 +142,7 @@ def is_gate(cell) -> bool:
     if cell.cell_type != "markdown":
         return False
     match = FENCE_DIRECTIVE.match(cell.source.strip() + "\n")
-    return bool(GATES & tags(cell)) or bool(match and match.group("name") in GATES)
+    return bool(GATES & set(tags(cell))) or bool(match and match.group("name") in GATES)
 
 
 @dataclass
@@ -164,16 +158,11 @@ class Targets:
     @classmethod
     def of(cls, notebook, chapter_number: int) -> Targets:
         targets = cls(chapter_number)
-        count = 0
+        for exercise in exercises.parse(notebook, chapter_number)[0]:
+            targets.exercises[exercise.label] = f"Exercise {exercise.number}"
+            targets.labels[exercise.label] = exercise.prompt_index
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type == "markdown":
-                for match in FENCE_DIRECTIVE.finditer(cell.source):
-                    if match.group("name") == "exercise":
-                        count += 1
-                        options, _ = split_options(match.group("body"))
-                        if "label" in options:
-                            targets.exercises[options["label"]] = f"Exercise {chapter_number}.{count}"
-                            targets.labels[options["label"]] = index
                 for match in TARGET.finditer(cell.source):
                     heading = HEADING.search(cell.source, match.end())
                     label = match.group("label")
@@ -316,9 +305,9 @@ def site_notebook(notebook) -> nbformat.NotebookNode:
     cells = []
     hidden_tests = ClearHiddenTests(enforce_metadata=False)
     for index, cell in enumerate(notebook.cells):
-        if is_gate(cell) or "solution" in tags(cell) or nbgrader_meta(cell).get("solution"):
+        if is_gate(cell) or "solution" in tags(cell) or nbgrader(cell).get("solution"):
             continue
-        if "check" in tags(cell) or nbgrader_meta(cell).get("grade"):
+        if "check" in tags(cell) or nbgrader(cell).get("grade"):
             cell, _ = hidden_tests.preprocess_cell(cell, {}, index)
             cell.outputs = []
             cell.execution_count = None
@@ -458,11 +447,6 @@ def build_student_site(html: Path, work: Path | None = None) -> subprocess.Compl
 # --------------------------------------------------------------------------------------------------
 # Scores
 # --------------------------------------------------------------------------------------------------
-
-
-def exercise_of(grade_id: str) -> str:
-    """Return the exercise label of a check cell's grade id (``ex-conv2d-predict-check-shape`` -> ``ex-conv2d-predict``)."""
-    return re.sub(r"-check(-[\w-]+)?$", "", grade_id)
 
 
 def score_rows(course: Path, course_id: str = COURSE_ID) -> list[dict]:
