@@ -5,6 +5,8 @@
     python tools/stability.py --conditions one-thread        # some conditions (see --list)
     python tools/stability.py --jobs 1                       # one notebook at a time (default: 2)
 
+A notebook outside notebooks/ can be checked too (a copy of an older version, say), with course.py beside it.
+
 Training on a CPU is deterministic on one machine, not across machines of the same kind: TensorFlow turns
 oneDNN on by itself only on some CPUs, a different number of threads splits (and so rounds) a reduction
 differently, and oneDNN picks other kernels on a CPU without AVX-512. A stored output that depends on such
@@ -86,7 +88,7 @@ def run(notebook: Path, condition: str, timeout: int) -> Run:
     with tempfile.TemporaryDirectory(prefix="stability-") as folder:
         report = Path(folder) / "report.xml"
         command = [
-            *(sys.executable, "-m", "pytest", str(notebook.relative_to(ROOT))),
+            *(sys.executable, "-m", "pytest", str(notebook)),
             *("-p", "no:xdist", "-vv", "--no-header", "-o", "addopts=", "--junitxml", str(report)),
             *("--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"),
             *("--nbval-cell-timeout", "900", "-p", "no:cacheprovider"),
