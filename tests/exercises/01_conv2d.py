@@ -148,16 +148,22 @@ EXERCISES = {
         "context": None,
         "checks": {
             "ex-conv2d-asymmetric-check-zeros": {
+                # Mistakes are recognised in both pairs together: a hint on one axis alone would settle a
+                # two-way question (where the odd zero goes) by elimination.
                 "wrong": [
-                    ({"column_zeros": (1, 0)}, "on the left"),
-                    ({"column_zeros": (1, 1)}, "symmetric"),
-                    ({"column_zeros": (0, 0)}, "no zeros"),
-                    ({"row_zeros": (0, 2)}, "below"),
-                    ({"row_zeros": (2, 0)}, "above"),
-                    ({"row_zeros": (0, 1)}, "too few zeros"),
+                    ({"row_zeros": (0, 0), "column_zeros": (0, 0)}, "'valid'"),
+                    ({"column_zeros": (1, 1)}, "padding=1"),
+                    ({"row_zeros": (0, 2)}, "after the image on both axes"),
+                    ({"row_zeros": (2, 0), "column_zeros": (1, 0)}, "before the image on both axes"),
+                    ({"row_zeros": (0, 1)}, "square image"),
                     ({"row_zeros": 2}, "a pair"),
                     ({"row_zeros": (1, 1, 0)}, "pair of whole numbers"),
                     ({"column_zeros": (0.0, 1.0)}, "pair of whole numbers"),
+                    ({"column_zeros": (-1, 2)}, "none of them negative"),
+                    ({"column_zeros": (True, 1)}, "pair of whole numbers"),
+                    ({"column_zeros": (1, 0)}, None),
+                    ({"column_zeros": (0, 0)}, None),
+                    ({"row_zeros": (2, 0)}, None),
                     ({"column_zeros": (0, 2)}, None),
                     ({"row_zeros": (1, 2)}, None),
                 ],
@@ -165,11 +171,12 @@ EXERCISES = {
             },
             "ex-conv2d-asymmetric-check-value": {
                 "wrong": [
-                    ({"corner_output": 0.0}, "zero column to the left"),
                     ({"corner_output": 8}, "no zero row above"),
                     ({"corner_output": 6.0}, "flipped"),
                     ({"corner_output": 1.0}, "swapped"),
                     ({"corner_output": "5"}, "a number"),
+                    ({"corner_output": 0}, None),  # a placeholder gets no diagnosis
+                    ({"corner_output": 0.0}, None),
                     ({"corner_output": 5.01}, None),
                     ({"corner_output": 3}, None),
                 ],
