@@ -38,11 +38,16 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: book test test-fast check test-stability lint lock execute student assignments book-student lab bench clean distclean env
+.PHONY: book test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench clean distclean env
 
 env: $(STAMP)
 
-$(STAMP):
+# Notebook changes that a reviewer can read: `git diff`, `git log -p` and `git show` print a notebook as text
+# (tools/notebook_text.py; .gitattributes names the driver). Set in this repository only, on every make run.
+notebook-diffs:
+	@git rev-parse --git-dir > /dev/null 2>&1 && git config diff.notebook.textconv "python3 tools/notebook_text.py" || true
+
+$(STAMP): | notebook-diffs
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=python3.11 (or newer)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip -c requirements-lock.txt
