@@ -56,6 +56,8 @@ __all__ = [
     # training
     "EpochLog",  # noqa: F822 - made on first use by __getattr__ (below), so that importing needs no TensorFlow
     # figures
+    "FIGURE_DPI",
+    "use_course_figure_settings",
     "draw_number_grid",
     "draw_conv_step",
     "show_conv_steps",
@@ -477,6 +479,22 @@ def __getattr__(name):
 # --------------------------------------------------------------------------------------------------
 # Figures
 # --------------------------------------------------------------------------------------------------
+
+# One resolution for the figures of every chapter, set when a chapter imports this module (its setup cell
+# does): the inline backend stores each figure as a PNG of figure size × FIGURE_DPI pixels, so this keeps the
+# stored notebooks small (re-executing a chapter adds little to the repository), and the same on every
+# machine, whatever its matplotlib defaults.
+FIGURE_DPI = 80
+
+
+def use_course_figure_settings() -> None:
+    """Set matplotlib's figure resolution to the course's :data:`FIGURE_DPI` (done when the module is imported)."""
+    import matplotlib
+
+    matplotlib.rcParams["figure.dpi"] = FIGURE_DPI
+
+
+use_course_figure_settings()
 
 
 def draw_number_grid(

@@ -7,6 +7,7 @@ import os
 import re
 import sys
 import types
+from pathlib import Path
 
 import matplotlib
 
@@ -196,6 +197,22 @@ def test_check_error_is_an_assertion_error():
 # --------------------------------------------------------------------------------------------------
 # Figures
 # --------------------------------------------------------------------------------------------------
+
+
+def test_importing_course_sets_the_course_figure_resolution(tmp_path):
+    """A chapter's figures are stored at FIGURE_DPI, whatever matplotlib's default on the machine."""
+    import subprocess
+
+    (tmp_path / "matplotlibrc").write_text("figure.dpi: 200\n")  # another machine's default
+    probe = (
+        "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt; import course, io; "
+        "figure = plt.figure(figsize=(5, 2)); buffer = io.BytesIO(); figure.savefig(buffer, format='png'); "
+        "print(matplotlib.rcParams['figure.dpi'], int.from_bytes(buffer.getvalue()[16:20], 'big'))"
+    )
+    env = dict(os.environ, PYTHONPATH=str(Path(course.__file__).parent))
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(float(course.FIGURE_DPI)), str(5 * course.FIGURE_DPI)]
 
 
 def test_draw_number_grid_writes_every_value():
