@@ -45,88 +45,77 @@ def assert_helpful(message: str) -> None:
     assert course.MNIST_URL in message
 
 
-def test_missing_file_names_the_variable(tmp_path):
+def load_error(path=None) -> str:
+    """The message of the MNISTDataError that loading ``path`` raises."""
     with pytest.raises(course.MNISTDataError) as info:
-        course.load_mnist(tmp_path / "nowhere.npz")
-    assert "not found" in str(info.value)
-    assert_helpful(str(info.value))
+        course.load_mnist(path)
+    return str(info.value)
+
+
+def saved(tmp_path, arrays: dict, save=np.savez):
+    """``arrays`` written as an .npz file (by ``save``); its path."""
+    path = tmp_path / "mnist.npz"
+    save(path, **arrays)
+    return path
+
+
+def test_missing_file_names_the_variable(tmp_path):
+    message = load_error(tmp_path / "nowhere.npz")
+    assert "not found" in message
+    assert_helpful(message)
 
 
 def test_file_that_is_not_npz(tmp_path):
     path = tmp_path / "mnist.npz"
     path.write_bytes(b"this is not a zip archive at all")
-    with pytest.raises(course.MNISTDataError) as info:
-        course.load_mnist(path)
-    assert "not a NumPy .npz archive" in str(info.value)
-    assert_helpful(str(info.value))
+    message = load_error(path)
+    assert "not a NumPy .npz archive" in message
+    assert_helpful(message)
 
 
 def test_single_npy_array_is_refused(tmp_path):
     path = tmp_path / "mnist.npz"
     with open(path, "wb") as handle:
         np.save(handle, np.zeros(3))
-    with pytest.raises(course.MNISTDataError) as info:
-        course.load_mnist(path)
-    assert "single array" in str(info.value)
+    assert "single array" in load_error(path)
 
 
 def test_missing_keys(tmp_path):
-    path = tmp_path / "mnist.npz"
     arrays = small_arrays()
     del arrays["y_test"]
-    np.savez(path, **arrays)
-    with pytest.raises(course.MNISTDataError) as info:
-        course.load_mnist(path)
-    assert "missing y_test" in str(info.value)
-    assert_helpful(str(info.value))
+    message = load_error(saved(tmp_path, arrays))
+    assert "missing y_test" in message
+    assert_helpful(message)
 
 
 def test_wrong_shapes(tmp_path):
-    path = tmp_path / "mnist.npz"
-    np.savez(path, **small_arrays())
-    with pytest.raises(course.MNISTDataError) as info:
-        course.load_mnist(path)
-    message = str(info.value)
+    message = load_error(saved(tmp_path, small_arrays()))
     assert "'x_train' has shape (3, 28, 28)" in message
     assert "(60000, 28, 28)" in message
     assert_helpful(message)
 
 
 def test_wrong_dtype(tmp_path):
-    path = tmp_path / "mnist.npz"
     arrays = full_size_wrong_arrays()
     arrays["x_test"] = arrays["x_test"].astype(np.float32)
-    np.savez_compressed(path, **arrays)
-    with pytest.raises(course.MNISTDataError) as info:
-        course.load_mnist(path)
-    assert "dtype float32" in str(info.value)
+    assert "dtype float32" in load_error(saved(tmp_path, arrays, np.savez_compressed))
 
 
 def test_pickled_object_array_is_refused(tmp_path):
-    path = tmp_path / "mnist.npz"
     arrays = small_arrays()
     arrays["x_train"] = np.array([{"not": "an image"}], dtype=object)
-    np.savez(path, **arrays)
-    with pytest.raises(course.MNISTDataError) as info:
-        course.load_mnist(path)
-    assert "cannot be read safely" in str(info.value)
+    assert "cannot be read safely" in load_error(saved(tmp_path, arrays))
 
 
 def test_right_layout_wrong_contents_fails_the_hash(tmp_path):
-    path = tmp_path / "mnist.npz"
-    np.savez_compressed(path, **full_size_wrong_arrays())
-    with pytest.raises(course.MNISTDataError) as info:
-        course.load_mnist(path)
-    assert "SHA-256" in str(info.value)
-    assert_helpful(str(info.value))
+    message = load_error(saved(tmp_path, full_size_wrong_arrays(), np.savez_compressed))
+    assert "SHA-256" in message
+    assert_helpful(message)
 
 
 def test_environment_variable_is_used(tmp_path, monkeypatch):
-    path = tmp_path / "from-env.npz"
-    monkeypatch.setenv(course.MNIST_ENV_VAR, str(path))
-    with pytest.raises(course.MNISTDataError) as info:
-        course.load_mnist()
-    assert "from-env.npz" in str(info.value)
+    monkeypatch.setenv(course.MNIST_ENV_VAR, str(tmp_path / "from-env.npz"))
+    assert "from-env.npz" in load_error()
 
 
 def fake_tensorflow(load_data):
@@ -157,10 +146,9 @@ def test_offline_without_a_file(monkeypatch):
         raise Exception("URL fetch failure on https://storage.googleapis.com/...: None -- [Errno -3]")
 
     monkeypatch.setitem(sys.modules, "tensorflow", fake_tensorflow(offline))
-    with pytest.raises(course.MNISTDataError) as info:
-        course.load_mnist()
-    assert "could not download" in str(info.value)
-    assert_helpful(str(info.value))
+    message = load_error()
+    assert "could not download" in message
+    assert_helpful(message)
 
 
 def test_sha256_of_array_bytes():
