@@ -6,8 +6,9 @@ The steps, each run even when an earlier one failed:
 
 1. execute: the chapter re-executed in place (tools/execute.py; left unchanged if a cell raises);
 2. nbval: the stored outputs compared with a fresh run;
-3. exercises: the chapter's exercise and coursework tests (tests/test_exercises.py, tests/test_coursework.py),
-   every right and wrong answer of its table included, and the test of the pages that list the chapters;
+3. tests: the chapter's exercise and coursework tests (tests/test_exercises.py, tests/test_coursework.py), every
+   right and wrong answer of its table included, the checks of the stored notebook (tests/test_hygiene.py:
+   executed in order, clean outputs, size) and the test of the pages that list the chapters;
 4. book: `jupyter-book build` of the whole book into _build/html, warnings as errors.
 """
 
@@ -23,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PYTEST_PROBLEM = re.compile(r"^(FAILED|ERROR) .*$", re.MULTILINE)
+CHAPTER_TESTS = ["tests/test_exercises.py", "tests/test_coursework.py", "tests/test_hygiene.py"]
 BUILD_PROBLEM = re.compile(r"^.*\b(WARNING|ERROR|CRITICAL)\b.*$", re.MULTILINE)
 
 
@@ -33,8 +35,8 @@ def steps(notebook: Path) -> list[tuple[str, list[str], object]]:
         ("execute", [str(BIN / "python"), "tools/execute.py", str(notebook)], execution_problems),
         ("nbval", [*pytest, str(notebook)], partial(lines_matching, PYTEST_PROBLEM)),
         (
-            "exercises",
-            [*pytest, "tests/test_exercises.py", "tests/test_coursework.py", "-k", f"{notebook.stem} or pages"],
+            "tests",
+            [*pytest, *CHAPTER_TESTS, "-k", f"{notebook.stem} or pages"],
             partial(lines_matching, PYTEST_PROBLEM),
         ),
         (
