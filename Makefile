@@ -13,7 +13,9 @@
 #   make book-student build the solution-free site into _build/html-student/
 #   make lab       open the notebooks in JupyterLab with the course environment
 #   make bench     time each notebook, the book build and page loads; write _build/bench.json
-#   make clean     remove _build (make distclean also removes .venv)
+#   make grade ASSIGNMENT=01_conv2d COURSE=... JOBS=2  autograde a class, each submission in a sandbox (as root)
+#   make hub       start a JupyterHub on 127.0.0.1 with an instructor and STUDENTS=5 students (make hub-stop)
+#   make clean     remove _build, unless it holds a gradebook (make distclean also removes .venv)
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -38,7 +40,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: book test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench clean distclean env
+.PHONY: book test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench grade clean distclean env
 
 env: $(STAMP)
 
@@ -109,10 +111,21 @@ book-student: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $$(test "$$(id -u)" = 0 && echo --allow-root)
 
+# Grading switches to unprivileged sandbox accounts (created on first use), which needs root.
+COURSE     ?= $(HOME)/courses/convolutional-autoencoders
+ASSIGNMENT ?= 01_conv2d
+JOBS       ?= 2
+grade: $(STAMP)
+	$(BIN)/python tools/grade.py autograde $(ASSIGNMENT) --course $(COURSE) --jobs $(JOBS)
+
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py --out _build/bench.json $(BENCH_ARGS)
 
+# A course with grades is never deleted by a clean: the live course belongs outside _build/.
 clean:
+	@found="$$(find _build -name gradebook.db 2>/dev/null)"; if [ -n "$$found" ]; then \
+	  echo "make clean: $$found holds grades; move the course out of _build/ (book/instructors.md) or delete it by hand" >&2; \
+	  exit 1; fi
 	rm -rf _build .pytest_cache
 
 distclean: clean

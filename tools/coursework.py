@@ -391,6 +391,7 @@ def write_assignments(out: Path) -> list[Path]:
 
 
 SITE_FILES = ("_config.yml", "_toc.yml", "book")
+INSTRUCTOR_PAGES = ("book/instructors",)  # left out of the solution-free site
 STUDENT_SITE_CONFIG = """
 # The student edition: built by `make book-student` from a copy whose notebooks have no solutions.
 """
@@ -416,6 +417,17 @@ def write_site_source(out: Path) -> Path:
             nbformat.write(site_notebook(read(page)), out / relative)
         else:
             shutil.copy2(page, out / relative)
+    # The instructors' page describes the hidden tests and each exercise's key point: not for students.
+    for page in INSTRUCTOR_PAGES:
+        (out / f"{page}.md").unlink()
+        toc_file = out / "_toc.yml"
+        toc_file.write_text(re.sub(rf"^\s*- file: {re.escape(page)}\s*\n", "", toc_file.read_text(), flags=re.M))
+    for markdown in (out / "book").rglob("*.md"):
+        text = markdown.read_text()
+        # a sentence that points to the page goes with it
+        unlinked = re.sub(r"\s*[^.!?\n]*(?:\n[^.!?\n]+)*\[[^\]]+\]\(instructors\.md[^)]*\)[^.!?]*[.!?]", "", text)
+        if unlinked != text:
+            markdown.write_text(unlinked)
     with open(out / "_config.yml", "a") as config:
         config.write(STUDENT_SITE_CONFIG)
     return out
@@ -450,7 +462,12 @@ def build_student_site(html: Path, work: Path | None = None) -> subprocess.Compl
 
 
 def score_rows(course: Path, course_id: str = COURSE_ID) -> list[dict]:
-    """Return one row per student, assignment and graded part, from the course's nbgrader gradebook."""
+    """Return one row per student, assignment and graded part, from the course's nbgrader gradebook.
+
+    ``status`` is "graded", "needs manual grade" (nbgrader flagged the part, or no grade was recorded for
+    it: a submission without the part's check cell) or "not submitted" (a student of the gradebook with no
+    submission of the assignment; the score is 0 until one is graded).
+    """
     from nbgrader.api import Gradebook, MissingEntry
 
     rows = []
@@ -460,9 +477,23 @@ def score_rows(course: Path, course_id: str = COURSE_ID) -> list[dict]:
                 try:
                     submission = gradebook.find_submission(assignment.name, student.id)
                 except MissingEntry:
+                    for notebook in assignment.notebooks:
+                        for cell in sorted(notebook.grade_cells, key=lambda c: c.cell_type + c.name):
+                            rows.append(
+                                {
+                                    "student": student.id,
+                                    "assignment": assignment.name,
+                                    "exercise": exercise_of(cell.name),
+                                    "part": cell.name,
+                                    "score": 0.0,
+                                    "max_score": float(cell.max_score),
+                                    "status": "not submitted",
+                                }
+                            )
                     continue
                 for notebook in submission.notebooks:
                     for grade in sorted(notebook.grades, key=lambda g: g.cell.cell_type + g.name):
+                        ungraded = grade.auto_score is None and grade.manual_score is None
                         rows.append(
                             {
                                 "student": student.id,
@@ -471,6 +502,7 @@ def score_rows(course: Path, course_id: str = COURSE_ID) -> list[dict]:
                                 "part": grade.name,
                                 "score": float(grade.score),
                                 "max_score": float(grade.max_score),
+                                "status": "needs manual grade" if grade.needs_manual_grade or ungraded else "graded",
                             }
                         )
     return rows
@@ -478,7 +510,8 @@ def score_rows(course: Path, course_id: str = COURSE_ID) -> list[dict]:
 
 def write_scores(course: Path, out) -> list[dict]:
     rows = score_rows(course)
-    writer = csv.DictWriter(out, fieldnames=["student", "assignment", "exercise", "part", "score", "max_score"])
+    fields = ["student", "assignment", "exercise", "part", "score", "max_score", "status"]
+    writer = csv.DictWriter(out, fieldnames=fields)
     writer.writeheader()
     writer.writerows(rows)
     return rows

@@ -1,0 +1,249 @@
+"""Grading that no submission can rig or read past: tools/grade.py on a small course (no TensorFlow).
+
+The course has one notebook whose hidden tests hand their answers to course.grade_equal/grade_close. Each
+simulated student attacks the grading in one way (an answer whose __eq__ always says yes, the course's grading
+functions and NumPy's comparison replaced, the exercise's data overwritten, failed assertions swallowed by an
+exception handler, a forged record of answers, the source and the gradebook read or written, an edited
+course.py, a notebook that hangs, one that exhausts memory) and must score nothing it did not answer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import coursework
+import grade
+from conftest import NOTEBOOKS, ROOT
+from test_nbgrader import nbgrader
+
+sys.path.insert(0, str(NOTEBOOKS))
+import course  # noqa: E402
+
+
+def nbgrader_metadata(grade_id: str, points: float | None = None) -> dict:
+    """nbgrader's metadata of a solution cell (``points`` None) or of a locked check cell."""
+    solution = points is None
+    metadata = {"grade": not solution, "grade_id": grade_id, "locked": not solution, "schema_version": 3,
+                "solution": solution, "task": False}  # fmt: skip
+    return metadata if solution else dict(metadata, points=points)
+
+
+# --------------------------------------------------------------------------------------------------
+# Plain values
+# --------------------------------------------------------------------------------------------------
+
+
+class Yes(int):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = int.__hash__
+
+    def __int__(self):
+        return 99
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (Yes(3), 3),
+        ((None, 9, 9, 10), [None, 9, 9, 10]),
+        ([1, 2], [1, 2]),
+        (__import__("numpy").arange(4.0).reshape(2, 2), [[0.0, 1.0], [2.0, 3.0]]),
+        (__import__("numpy").int64(7), 7),
+        ({(1, 2): (1, 2, 4)}, {"dict": [[[1, 2], [1, 2, 4]]]}),
+        ({2, 1}, {"set": [1, 2]}),
+        (object(), {"unsupported": "object"}),
+    ],
+)
+def test_plain_turns_answers_into_built_in_values(value, expected):
+    result = course.plain(value)
+    assert json.dumps(result) == json.dumps(expected)
+    assert type(course.plain(Yes(3))) is int
+
+
+def test_plain_match_compares_without_the_answers_methods():
+    assert not course.plain_match(course.plain(Yes(3)), 5)
+    assert course.plain_match(1, 1.0) and not course.plain_match(True, 1)
+    assert course.plain_match([1.0000001], [1.0], "close", 1e-6) and not course.plain_match([1.1], [1.0], "close", 1e-6)
+    assert not course.plain_match([1.0], [1.0, 2.0], "close", 1.0)
+    assert course.plain_match([0, 1], [[0, 1], [1, 1]], "member") and not course.plain_match([1, 0], [[0, 1]], "member")
+    with pytest.raises(AssertionError, match="not right yet"):
+        course.grade_equal("k", Yes(3), 5, "k is not right yet")
+
+
+# --------------------------------------------------------------------------------------------------
+# A class of attacks, graded by tools/grade.py
+# --------------------------------------------------------------------------------------------------
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the grading sandbox switches accounts, which needs root")
+
+RIG_CELLS = [
+    ("setup", None, "import numpy as np\nimport course"),
+    ("data", None, "data = np.arange(6.0)  # the exercise's data"),
+    (
+        "ex-rig-solution",
+        "solution",
+        "### BEGIN SOLUTION\nanswer_sum = float(np.sum(data))\nanswer_count = len(data)\n\n\n"
+        "def double(x):\n    return 2 * x\n### END SOLUTION",
+    ),
+    (
+        "ex-rig-check-sum",
+        1,
+        "course.expect_type('answer_sum', answer_sum, (int, float, np.number), 'a number')\n"
+        "### BEGIN HIDDEN TESTS\n"
+        "course.grade_close('answer_sum', answer_sum, float(np.sum(data)), 'answer_sum is not right yet')\n"
+        "assert np.allclose(answer_sum, np.sum(data)), 'answer_sum is not right yet'\n"
+        "### END HIDDEN TESTS",
+    ),
+    (
+        "ex-rig-check-count",
+        1,
+        "### BEGIN HIDDEN TESTS\n"
+        "course.grade_equal('answer_count', answer_count, len(data), 'answer_count is not right yet')\n"
+        "assert answer_count == len(data), 'answer_count is not right yet'\n"
+        "### END HIDDEN TESTS",
+    ),
+    (
+        "ex-rig-check-double",
+        2,
+        "### BEGIN HIDDEN TESTS\n"
+        "for x in (1, 2.5, -3):\n"
+        "    course.grade_close('double', double(x), 2 * x, 'double is not right yet: try a negative number')\n"
+        "### END HIDDEN TESTS",
+    ),
+]
+RIG_POINTS = {"ex-rig-check-sum": 1.0, "ex-rig-check-count": 1.0, "ex-rig-check-double": 2.0}
+WRONG = "answer_sum = 14.0\nanswer_count = 5\n\n\ndef double(x):\n    return x + 2\n"
+PROBE_PATHS = "PROBE = ['../../../source/rig/rig.ipynb', '../../../gradebook.db', COURSE_DIR + '/source/rig/rig.ipynb', COURSE_DIR + '/gradebook.db', COURSE_DIR + '/submitted/right/rig/rig.ipynb']\n"
+# Each student: the solution cell's source and the score each part must get.
+RIGGED = {
+    "right": (None, RIG_POINTS),
+    "wrong": (WRONG, {}),
+    # an answer whose __eq__ always says yes
+    "liar": (
+        "class Yes(int):\n    def __eq__(self, other):\n        return True\n    __hash__ = int.__hash__\n\n\n"
+        "answer_sum = Yes(0)\nanswer_count = Yes(0)\n\n\ndef double(x):\n    return Yes(0)\n",
+        {},
+    ),
+    # the course's grading functions and NumPy's comparison replaced
+    "patched": (
+        WRONG + "course.grade_equal = course.grade_close = course.grade_member = lambda *a, **k: None\n"
+        "course.plain_match = lambda *a, **k: True\nnp.allclose = np.isclose = lambda *a, **k: True\n",
+        {},
+    ),
+    # the exercise's data overwritten so that the kernel's reference matches a wrong answer
+    "data": ("data = np.zeros(6)\nanswer_sum = 0.0\nanswer_count = len(data)\n", {"ex-rig-check-count": 1.0}),
+    # an exception handler that swallows every failed assertion, and a forged record of answers
+    "swallow": (
+        WRONG + "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)\n"
+        "import os\nopen(os.environ.get('COURSE_GRADING_RECORD', '/dev/null'), 'a').write("
+        '\'{"key": "answer_sum", "answer": 14.0}\\n\')\n',
+        {},
+    ),
+    # reads the source with its hidden tests, the gradebook and another submission, and writes the gradebook
+    "reader": (
+        WRONG + PROBE_PATHS + "for path in PROBE:\n    try:\n        open(path).read(10)\n        print('READ', path)\n"
+        "    except OSError:\n        print('DENIED', path)\n"
+        "for path in PROBE[1::2]:\n    try:\n        open(path, 'a').write('x')\n        print('WROTE', path)\n"
+        "    except OSError:\n        print('DENIED', path)\n",
+        {},
+    ),
+    # a submitted course.py whose grading functions always pass (nbgrader puts the source's back)
+    "course-edit": (WRONG, {}),
+    # hangs: the notebook's time limit stops it, and the others are graded
+    "sleeper": ("import time\ntime.sleep(10**6)\n", {}),
+    # exhausts memory: the kernel's address-space limit stops the allocation
+    "hog": ("chunks = []\nwhile True:\n    chunks.append(np.ones(2**26))\n", {}),
+}
+
+
+def rig_course(root: Path) -> Path:
+    """A one-notebook nbgrader course whose hidden tests record answers, with every RIGGED submission."""
+    root.mkdir(parents=True)
+    (root / "nbgrader_config.py").write_text(coursework.nbgrader_config())
+    source = root / "source" / "rig"
+    source.mkdir(parents=True)
+    shutil.copy2(ROOT / "notebooks" / "course.py", source / "course.py")
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for cell_id, kind, text in RIG_CELLS:
+        cell = nbformat.v4.new_code_cell(text)
+        cell.id = cell_id
+        if kind == "solution":
+            cell.metadata["nbgrader"] = nbgrader_metadata(cell_id)
+        elif kind is not None:
+            cell.metadata["nbgrader"] = nbgrader_metadata(cell_id, points=kind)
+        notebook.cells.append(cell)
+    nbformat.write(notebook, source / "rig.ipynb")
+    nbgrader(root, "generate_assignment", "rig", "--force")
+    released = nbformat.read(root / "release" / "rig" / "rig.ipynb", as_version=4)
+    for student, (answer, _) in RIGGED.items():
+        folder = root / "submitted" / student / "rig"
+        folder.mkdir(parents=True)
+        submission = nbformat.from_dict(json.loads(json.dumps(released)))
+        solution = next(c for c in submission.cells if c.id == "ex-rig-solution")
+        if answer is None:
+            solution.source = RIG_CELLS[2][2].replace("### BEGIN SOLUTION\n", "").replace("\n### END SOLUTION", "")
+        else:
+            solution.source = answer.replace("COURSE_DIR", repr(str(root)))
+        nbformat.write(submission, folder / "rig.ipynb")
+        edited = (root / "release" / "rig" / "course.py").read_text()
+        if student == "course-edit":
+            edited += "\n\ndef plain_match(*args, **kwargs):\n    return True\n"
+        (folder / "course.py").write_text(edited)
+    return root
+
+
+@pytest.fixture(scope="module")
+def rigged(tmp_path_factory):
+    root = rig_course(tmp_path_factory.mktemp("rig") / "course")
+    (root / "grading").mkdir()
+    summary = grade.autograde_class(root, "rig", jobs=2, notebook_timeout=40, memory=2 * 2**30, out=sys.stdout)
+    return root, summary
+
+
+@needs_root
+@pytest.mark.slow
+def test_no_submission_gains_points_it_did_not_answer(rigged):
+    root, summary = rigged
+    assert not summary["errors"], summary["errors"]
+    got = {}
+    for row in coursework.score_rows(root):
+        got.setdefault(row["student"], {})[row["part"]] = row["score"]
+    expected = {
+        student: {part: scores.get(part, 0.0) for part in RIG_POINTS} for student, (_, scores) in RIGGED.items()
+    }
+    print({s: sum(v.values()) for s, v in got.items()})
+    assert got == expected
+    assert sorted(summary["stopped"]) == ["hog", "sleeper"]
+    assert summary["kernel_only_parts"] == []
+
+
+@needs_root
+@pytest.mark.slow
+def test_a_submission_reads_and_writes_nothing_of_the_course(rigged):
+    root, _ = rigged
+    graded = nbformat.read(root / "autograded" / "reader" / "rig" / "rig.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
+    assert "DENIED" in text and "READ" not in text and "WROTE" not in text, text
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+
+
+@needs_root
+@pytest.mark.slow
+def test_hung_and_memory_exhausting_submissions_are_marked(rigged):
+    root, summary = rigged
+    assert "time limit" in grade.status_of(summary["students"]["sleeper"])
+    assert "memory limit" in grade.status_of(summary["students"]["hog"])
+    hog = nbformat.read(root / "autograded" / "hog" / "rig" / "rig.ipynb", as_version=4)
+    errors = [o.get("ename") for c in hog.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert "MemoryError" in errors or "GradingStopped" in errors, errors
