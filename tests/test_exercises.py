@@ -200,6 +200,18 @@ def test_every_fingerprint_of_a_check_is_a_wrong_answer_of_the_table(chapter, ch
     assert not stale, f"{check_id}: hints for fingerprints that no wrong answer of the table has: {stale}"
 
 
+def test_fingerprints_are_printed_as_the_call_in_the_check():
+    source = 'course.hint_if_known("total", int(total), {"5e1f0c8d2a9b": "adds one value twice"})\n'
+    assert exercises.written_hints(source) == {"total": {"5e1f0c8d2a9b": "adds one value twice"}}
+    printed = exercises.format_hints("total", {"5e1f0c8d2a9b": "adds one value twice", "0a1b": "TODO"}, source)
+    assert printed.splitlines() == [
+        'course.hint_if_known("total", int(total), {',
+        '    "5e1f0c8d2a9b": "adds one value twice",',
+        '    "0a1b": "TODO",',
+        "})",
+    ]
+
+
 @pytest.mark.parametrize("chapter, check_id, kind, index", list(cases()))
 def test_check(chapter, check_id, kind, index):
     import course

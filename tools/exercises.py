@@ -30,6 +30,7 @@ import ast
 import contextlib
 import importlib.util
 import io
+import json
 import os
 import re
 import sys
@@ -349,18 +350,24 @@ def solved_namespace(chapter_: Chapter, label: str, check_id: str | None = None)
 # --------------------------------------------------------------------------------------------------
 
 
+def _hint_if_known_calls(source: str) -> list[ast.Call]:
+    """The ``hint_if_known(what, value, {fingerprint: hint})`` calls of a check's source."""
+    return [
+        node
+        for node in ast.walk(ast.parse(runnable(source)))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "attr", getattr(node.func, "id", None)) == "hint_if_known"
+        and len(node.args) >= 3
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[2], ast.Dict)
+    ]
+
+
 def written_hints(source: str) -> dict[str, dict[str, str]]:
-    """The dictionaries of the ``hint_if_known(what, value, {fingerprint: hint})`` calls of a check's source."""
+    """The ``{fingerprint: hint}`` dictionary of each ``hint_if_known`` call of a check, by the answer's name."""
     found = {}
-    for node in ast.walk(ast.parse(runnable(source))):
-        if (
-            isinstance(node, ast.Call)
-            and getattr(node.func, "attr", getattr(node.func, "id", None)) == "hint_if_known"
-            and len(node.args) >= 3
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[2], ast.Dict)
-        ):
-            found.setdefault(node.args[0].value, {}).update(ast.literal_eval(node.args[2]))
+    for call in _hint_if_known_calls(source):
+        found.setdefault(call.args[0].value, {}).update(ast.literal_eval(call.args[2]))
     return found
 
 
@@ -406,9 +413,11 @@ def fingerprints(chapter_: Chapter, check_id: str) -> tuple[dict[str, dict[str, 
     return wanted, {what: hints for what, hints in stale.items() if hints}
 
 
-def format_hints(what: str, hints: dict[str, str]) -> str:
-    lines = [f"course.hint_if_known({what!r}, ..., {{"]
-    lines += [f"    {key!r}: {hint!r}," for key, hint in hints.items()]
+def format_hints(what: str, hints: dict[str, str], source: str = "") -> str:
+    """A ``course.hint_if_known`` call with these hints, its value written as in the check's ``source``."""
+    values = {call.args[0].value: ast.unparse(call.args[1]) for call in _hint_if_known_calls(source)}
+    lines = [f"course.hint_if_known({json.dumps(what)}, {values.get(what, what)}, {{"]
+    lines += [f"    {json.dumps(key)}: {json.dumps(hint, ensure_ascii=False)}," for key, hint in hints.items()]
     return "\n".join(lines + ["})"])
 
 
@@ -461,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
         for check_id in args.check_ids or [c.id for e in chapter_.exercises for c in e.checks]:
             wanted, stale = fingerprints(chapter_, check_id)
             for what, hints in wanted.items():
-                print(f"# {check_id}\n{format_hints(what, hints)}\n")
+                print(f"# {check_id}\n{format_hints(what, hints, chapter_.check(check_id)[1].source)}\n")
             for what, hints in stale.items():
                 print(f"# {check_id}: {what!r} has hints that no wrong answer of the table gives: {sorted(hints)}\n")
     elif args.command == "pages":
