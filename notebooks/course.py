@@ -11,7 +11,8 @@ would distract from the lesson:
 * reference computations: a plain NumPy convolution used by the figures and the tests;
 * models: ``conv_encoder`` and ``conv_decoder``, chapter 3's encoder and decoder, for the chapters after it;
 * training: ``EpochLog``, one short line per epoch instead of Keras' progress bars;
-* figures: grids of numbers, sliding-window steps, mosaics and rows of digits;
+* figures: one resolution for every chapter (set on import), grids of numbers, sliding-window steps, mosaics
+  and rows of digits;
 * exercise checks: hints that name a mistake without giving the answer away;
 * run times: the time to execute each chapter, as `make bench` measured it;
 * self-check questions (ungraded, data in ``questions/<chapter>.py``) and step-through figures, both shown
