@@ -8,7 +8,9 @@ computed. Not graded.
 
 import math
 
-from course import Choice, Option
+import course
+
+Choice, Option = course.Choice, course.Option
 
 _KL_EXAMPLE = 0.5 * (0.0**2 + 4.0 - 1.0 - math.log(4.0))  # mu = 0, sigma^2 = 4
 
