@@ -215,3 +215,125 @@ def test_the_checks_catch_each_kind_of_fault(page, tmp_path):
               "raw math in the text: $x^2$", "math not typeset: \\(z\\)", "visible before it is toggled"]  # fmt: skip
     for fault in faults:
         assert fault in problems, f"the checks miss: {fault}\n{problems}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Step-through figures and self-check questions (course.step_through, course.self_check)
+# --------------------------------------------------------------------------------------------------
+STEP_PAGES = [path for path in TOC_PAGES if path.endswith(("01_conv2d.html", "02_transposed_conv.html"))]
+
+
+def frame_number(figure) -> int:
+    return int(re.match(r"Frame (\d+) of \d+", figure.locator(".ca-st-counter").inner_text()).group(1))
+
+
+def check_stepping(figure) -> None:
+    assert figure.locator(".ca-st-controls").is_visible(), "the controls are hidden although scripts run"
+    assert frame_number(figure) == 1
+    assert figure.locator(".ca-st-frame:visible").count() == 1, "more than one frame shown while stepping"
+    first = figure.locator(".ca-st-frame:visible").inner_text()
+    figure.locator("[data-step=next]").click()
+    assert frame_number(figure) == 2 and figure.locator(".ca-st-frame:visible").inner_text() != first
+    figure.locator("[data-step=prev]").click()
+    assert frame_number(figure) == 1 and figure.locator(".ca-st-frame:visible").inner_text() == first
+    figure.locator("[data-step=play]").click()
+    figure.page.wait_for_function(
+        "f => !f.querySelector('.ca-st-counter').textContent.startsWith('Frame 1 ')",
+        arg=figure.element_handle(),
+        timeout=10_000,
+    )
+    figure.locator("[data-step=play]").click()  # pause
+    paused = frame_number(figure)
+    figure.page.wait_for_timeout(2_500)
+    assert frame_number(figure) == paused, "Pause did not stop the figure"
+
+
+@pytest.mark.parametrize("path", STEP_PAGES)
+def test_step_through_controls_step_the_frames(page, path):
+    problems = open_page(page, path)
+    figures = page.locator("figure.ca-st")
+    assert figures.count() >= 3, f"{path}: fewer than 3 step-through figures"
+    for index in range(figures.count()):
+        check_stepping(figures.nth(index))
+    assert not problems, "\n".join(problems)
+
+
+def test_step_through_works_from_a_file(page, html):
+    """A copy of the site opened from disk (file://) steps the same way."""
+    page.goto((html / "notebooks" / "01_conv2d.html").as_uri())
+    check_stepping(page.locator("figure.ca-st").first)
+
+
+def test_step_through_is_a_static_strip_for_readers_who_prefer_no_motion(browser, base_url):
+    context = browser.new_context(base_url=base_url, reduced_motion="reduce", service_workers="block")
+    try:
+        page = context.new_page()
+        page.goto(STEP_PAGES[0])
+        figure = page.locator("figure.ca-st").first
+        frames = figure.locator(".ca-st-frame")
+        assert frames.count() > 1 and figure.locator(".ca-st-frame:visible").count() == frames.count()
+        assert not figure.locator(".ca-st-controls").is_visible()
+    finally:
+        context.close()
+
+
+def test_self_check_questions_answer_a_right_and_a_wrong_click(page):
+    open_page(page, TOC_PAGES[TOC_PAGES.index(STEP_PAGES[0])])
+    choice = page.locator("form.ca-q[data-kind=choice]").first
+    live = choice.locator(".ca-live")
+    wrong = choice.locator("input[type=radio]:not([data-right])").first
+    choice.locator(f"label[for='{wrong.get_attribute('id')}']").click()
+    assert live.inner_text().startswith("Not quite. ") and live.inner_text() != "Not quite. "
+    right = choice.locator("input[type=radio][data-right]")
+    choice.locator(f"label[for='{right.get_attribute('id')}']").click()
+    assert live.inner_text().startswith("Right. ")
+
+    numeric = page.locator("form.ca-q[data-kind=numeric]").first
+    live = numeric.locator(".ca-live")
+    answer = float(numeric.get_attribute("data-answer"))
+    numeric.locator("input[type=text]").fill(str(answer + 1000))
+    numeric.locator("button[type=submit], input[type=submit]").first.click()
+    assert live.inner_text().startswith("Not quite. ")
+    numeric.locator("input[type=text]").fill(f"{answer:g}")
+    numeric.locator("button[type=submit], input[type=submit]").first.click()
+    assert live.inner_text().startswith("Right. ")
+
+
+# --------------------------------------------------------------------------------------------------
+# Accessibility (axe-core) and phone-sized screens
+# --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", TOC_PAGES)
+def test_axe_finds_no_critical_or_serious_violation(page, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    open_page(page, path)
+    violations = Axe().run(page).response["violations"]
+    grave = [f"{v['impact']}: {v['id']} ({len(v['nodes'])} elements): {v['help']}" for v in violations
+             if v["impact"] in ("critical", "serious")]  # fmt: skip
+    assert not grave, f"{path}:\n  " + "\n  ".join(grave)
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize("path", TOC_PAGES)
+def test_phone_screen_reads_without_scrolling_sideways(browser, base_url, path):
+    context = browser.new_context(base_url=base_url, viewport=PHONE, service_workers="block")
+    try:
+        page = context.new_page()
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{path}: the page is {width} px wide on a {PHONE['width']} px screen"
+        too_wide = page.eval_on_selector_all(
+            "article img", "imgs => imgs.filter(i => i.getBoundingClientRect().width > 390).map(i => i.src)"
+        )
+        assert not too_wide, f"{path}: figures wider than the screen: {too_wide[:3]}"
+        # On a narrow screen the theme moves the navigation into a dialog that its toggle opens.
+        page.locator("button.primary-toggle:visible").first.click()
+        navigation = page.locator("dialog#pst-primary-sidebar-modal[open]")
+        navigation.wait_for(state="visible", timeout=5_000)
+        chapter_links = navigation.locator("a[href*='notebooks/'], a[href$='.html']")
+        assert chapter_links.count() >= len(TOC_PAGES) - 1, f"{path}: the navigation lists too few pages"
+        assert navigation.bounding_box()["width"] <= PHONE["width"]
+    finally:
+        context.close()
