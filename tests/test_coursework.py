@@ -241,13 +241,21 @@ def course_dir(tmp_path_factory) -> Path:
 def test_make_student_writes_every_chapter_and_the_helper_module(student_dir):
     assert sorted(p.name for p in student_dir.glob("*.ipynb")) == sorted(p.name for p in CHAPTERS)
     assert (student_dir / "course.py").read_text() == (NOTEBOOKS / "course.py").read_text()
+    # what course.py reads beside itself: a student who re-runs a chapter sees its run time and questions
+    assert (student_dir / "run_times.json").read_text() == (NOTEBOOKS / "run_times.json").read_text()
+    assert sorted(p.name for p in (student_dir / "questions").glob("*.py")) == sorted(
+        p.name for p in (NOTEBOOKS / "questions").glob("*.py")
+    )
 
 
 def test_make_assignments_writes_a_course(course_dir):
     assert (course_dir / "nbgrader_config.py").is_file()
     for chapter in CHAPTERS:
         folder = course_dir / "source" / chapter.stem
-        assert sorted(p.name for p in folder.iterdir()) == sorted([chapter.name, "course.py"])
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            [chapter.name, "course.py", "run_times.json", "questions"]
+        )
+        assert [p.name for p in (folder / "questions").iterdir()] == [f"{chapter.stem}.py"]
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)

@@ -49,6 +49,22 @@ from exercises import exercise_of, nbgrader, tags  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HELPER_MODULE = ROOT / "notebooks" / "course.py"
+# What course.py reads beside itself: the chapters' run times and their self-check questions.
+RUN_TIMES = ROOT / "notebooks" / "run_times.json"
+QUESTIONS = ROOT / "notebooks" / "questions"
+
+
+def copy_helpers(folder: Path, chapters: list[Path]) -> None:
+    """Put course.py, the run times and the self-check questions of ``chapters`` into ``folder``."""
+    shutil.copy2(HELPER_MODULE, folder / HELPER_MODULE.name)
+    shutil.copy2(RUN_TIMES, folder / RUN_TIMES.name)
+    for chapter in chapters:
+        questions = QUESTIONS / f"{chapter.stem}.py"
+        if questions.is_file():
+            (folder / QUESTIONS.name).mkdir(exist_ok=True)
+            shutil.copy2(questions, folder / QUESTIONS.name / questions.name)
+
+
 BIBLIOGRAPHY = ROOT / "book" / "references.bib"
 KERNEL_CONFIG = ROOT / "tools" / "ipython_kernel_config.py"
 
@@ -340,7 +356,7 @@ def write_student(out: Path) -> list[Path]:
         target = out / path.name
         nbformat.write(student_notebook(read(path), number, links=names), target)
         written.append(target)
-    shutil.copy2(HELPER_MODULE, out / HELPER_MODULE.name)
+    copy_helpers(out, list(numbers))
     return written
 
 
@@ -385,7 +401,7 @@ def write_assignments(out: Path) -> list[Path]:
         folder.mkdir(parents=True)
         target = folder / path.name
         nbformat.write(assignment_notebook(read(path), number, links={path.name, HELPER_MODULE.name}), target)
-        shutil.copy2(HELPER_MODULE, folder / HELPER_MODULE.name)
+        copy_helpers(folder, [path])
         written.append(target)
     return written
 
