@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import chapters as toc
-from conftest import NOTEBOOKS
+import coursework
 from test_browser import browser_context_args, browser_type_launch_args  # noqa: F401  (Debian's Chromium)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -42,7 +42,7 @@ def lab(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
     chapter = toc.chapters()[0]
     shutil.copy2(chapter, root / chapter.name)
-    shutil.copy2(NOTEBOOKS / "course.py", root / "course.py")
+    coursework.copy_helpers(root, [chapter])  # course.py and what it reads beside itself
     settings = root / ".settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     # Render every cell, not only those in view, so that the whole chapter can be read.
