@@ -64,7 +64,7 @@ book: $(STAMP)
 	@echo "The book is at: $(CURDIR)/_build/html/index.html"
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder --durations=15 $(PYTEST_ARGS)
 
 # Not part of make test: it executes every chapter three more times (see tools/stability.py).
 test-stability: $(STAMP)
