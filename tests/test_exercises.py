@@ -120,6 +120,22 @@ def test_every_exercise_follows_the_sequence_and_has_a_table_entry(chapter):
     assert not problems, f"{chapter.path.name}:\n" + "\n".join(problems)
 
 
+def test_a_check_may_fold_its_code_on_the_site_and_carries_no_other_tag():
+    """``hide-input`` folds a check cell's code, hidden tests included, on the full site; other tags (which would
+    remove the check or its output) are the sequence's problem."""
+    import nbformat
+
+    path = CHAPTERS[0].path
+    for extra, accepted in ((["hide-input"], True), (["remove-input"], False), (["hide-output"], False)):
+        notebook = nbformat.read(path, as_version=4)
+        check = next(c for c in notebook.cells if "check" in exercises.tags(c))
+        check.metadata["tags"] = ["check", *extra]
+        found, outside = exercises.parse(notebook, 1)
+        problems = outside + [p for e in found for p in e.problems]
+        assert (not problems) is accepted, (extra, problems)
+        assert accepted or any(check.id in p and "tags" in p for p in problems)
+
+
 @BY_CHAPTER
 def test_visible_checks_neither_assert_nor_show_the_answer(chapter):
     problems = []

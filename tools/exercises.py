@@ -13,7 +13,8 @@ The chapters are the notebooks of `_toc.yml` (tools/chapters.py). An exercise is
 * the gate ``<label>-solution-start`` (tag ``solution-start``), the solution cells ``<label>-solution``,
   ``<label>-solution-2``... (tag ``solution``, nbgrader solution cells, the answer between
   ``### BEGIN SOLUTION`` and ``### END SOLUTION``) and the gate ``<label>-solution-end``;
-* its check cells, ``<label>-check`` or ``<label>-check-<part>`` (tag ``check``, locked nbgrader grade cells of
+* its check cells, ``<label>-check`` or ``<label>-check-<part>`` (tag ``check``, and ``hide-input`` where the
+  full site should fold the code with its hidden tests; locked nbgrader grade cells of
   1 to 3 points): a visible part that gives hints (course.py's exercise checks) and the graded part between
   ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``.
 
@@ -177,8 +178,9 @@ def _read_sequence(exercise: Exercise, cells, index: int) -> int:
             problems.append(f"check id {check_id!r}: want {label}-check (one part) or {label}-check-<part> (several)")
         if meta.get("points") not in (1, 2, 3) or meta != nbgrader_metadata(check_id, meta.get("points")):
             problems.append(f"check {check_id}: nbgrader metadata {meta} (points 1..3)")
-        if tags(check) != ["check"]:
-            problems.append(f"check {check_id}: tags {tags(check)}")
+        if tags(check) not in (["check"], ["check", "hide-input"]):
+            problems.append(f"check {check_id}: tags {tags(check)} (want ['check'], or ['check', 'hide-input'] to fold "
+                            "its code, hidden tests included, on the full site)")  # fmt: skip
         if not HIDDEN_TESTS.search(check.source):
             problems.append(f"check {check_id}: no hidden tests (### BEGIN HIDDEN TESTS ... ### END HIDDEN TESTS)")
     if not exercise.checks:
