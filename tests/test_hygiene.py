@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 
+import nbformat
 import pytest
 import yaml
 
@@ -119,3 +120,24 @@ def test_config_excludes_what_is_not_the_book():
     excluded = set(config["exclude_patterns"])
     for folder in (".venv", "_build", "tests", "README.md"):
         assert folder in excluded, f"_config.yml should exclude {folder}"
+
+
+def test_execute_joins_the_chunks_of_one_stream():
+    """A cell's printing reaches the notebook in as many chunks as the kernel sent messages, which depends on
+    the machine's load; the stored notebook holds one output per stream run."""
+    import execute
+
+    chunks = [
+        nbformat.v4.new_output("stream", name="stdout", text="a\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="b\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="c\n"),
+        nbformat.v4.new_output("display_data", data={"text/plain": "d"}),
+        nbformat.v4.new_output("stream", name="stdout", text="e\n"),
+    ]
+    joined = execute.coalesce_streams(chunks)
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in joined] == [
+        ("stream", "stdout", "a\nb\n"),
+        ("stream", "stderr", "c\n"),
+        ("display_data", None, None),
+        ("stream", "stdout", "e\n"),
+    ]
