@@ -999,7 +999,7 @@ def plain_match(answer, reference, kind: str = "equal", atol: float = 0.0, rtol:
     return answer == reference  # None, bool, str: built-in types with built-in equality
 
 
-def _grade(kind: str, key: str, answer, reference, message: str, atol: float = 0.0, rtol: float = 0.0) -> None:
+def _grade(kind, key, answer, reference, message, atol=0.0, rtol=0.0, withheld=False) -> None:
     try:
         answer = plain(answer)
     except Exception as error:  # an answer whose conversion fails is a wrong answer, not a broken test
@@ -1008,7 +1008,7 @@ def _grade(kind: str, key: str, answer, reference, message: str, atol: float = 0
         "key": str(key),
         "kind": kind,
         "answer": answer,
-        "reference": plain(reference),
+        "reference": None if withheld else plain(reference),
         "atol": float(atol),
         "rtol": float(rtol),
         "message": str(message),
@@ -1017,25 +1017,30 @@ def _grade(kind: str, key: str, answer, reference, message: str, atol: float = 0
     if record:
         with open(record, "a") as handle:
             handle.write(json.dumps(entry) + "\n")
+    if withheld:  # the grader left the reference out of the student's kernel: it judges the record alone
+        return
     if not plain_match(entry["answer"], entry["reference"], kind, entry["atol"], entry["rtol"]):
         raise AssertionError(message)
 
 
-def grade_equal(key: str, answer, reference, message: str) -> None:
+def grade_equal(key: str, answer, reference, message: str, *, withheld: bool = False) -> None:
     """Assert (in a hidden test) that ``answer`` equals ``reference`` as plain values; ``message`` says what
-    to reconsider. ``key`` names the answer, unique within the notebook (repeat it in a loop)."""
-    _grade("equal", key, answer, reference, message)
+    to reconsider. ``key`` names the answer, unique within the notebook (repeat it in a loop). Compute the
+    reference in the call itself: tools/grade.py replaces that argument by None (``withheld=True``) in the
+    student's kernel."""
+    _grade("equal", key, answer, reference, message, withheld=withheld)
 
 
-def grade_close(key: str, answer, reference, message: str, *, atol: float = 1e-6, rtol: float = 0.0) -> None:
+def grade_close(key: str, answer, reference, message: str, *, atol: float = 1e-6, rtol: float = 0.0,
+                withheld: bool = False) -> None:  # fmt: skip
     """Assert (in a hidden test) that ``answer`` has the shape of ``reference`` and each number lies within
     ``atol + rtol * |reference|`` of it."""
-    _grade("close", key, answer, reference, message, atol, rtol)
+    _grade("close", key, answer, reference, message, atol, rtol, withheld)
 
 
-def grade_member(key: str, answer, allowed, message: str) -> None:
+def grade_member(key: str, answer, allowed, message: str, *, withheld: bool = False) -> None:
     """Assert (in a hidden test) that ``answer`` equals one of ``allowed``, a list of every right answer."""
-    _grade("member", key, answer, list(allowed), message)
+    _grade("member", key, answer, None if withheld else list(allowed), message, withheld=withheld)
 
 
 # --------------------------------------------------------------------------------------------------

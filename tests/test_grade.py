@@ -149,6 +149,19 @@ RIGGED = {
         '\'{"key": "answer_sum", "answer": 14.0}\\n\')\n',
         {},
     ),
+    # a hook that runs each check cell's hidden tests before the cell, to take the references as answers
+    "peek": (
+        WRONG + "import re\n\n\nclass Catch:\n    def __getattr__(self, name):\n"
+        "        def grab(key, answer, reference, *args, **kwargs):\n"
+        "            if reference is not None and key in ('answer_sum', 'answer_count'):\n"
+        "                globals()[key] = reference\n\n        return grab\n\n\n"
+        "def peek(info):\n"
+        "    hidden = re.search(r'BEGIN HIDDEN TESTS\\n(.*?)### END', info.raw_cell or '', re.S)\n"
+        "    if hidden:\n        try:\n            exec(hidden.group(1), dict(globals(), course=Catch()))\n"
+        "        except Exception:\n            pass\n\n\n"
+        "get_ipython().events.register('pre_run_cell', peek)\n",
+        {},
+    ),
     # reads the source with its hidden tests, the gradebook and another submission, and writes the gradebook
     "reader": (
         WRONG + PROBE_PATHS + "for path in PROBE:\n    try:\n        open(path).read(10)\n        print('READ', path)\n"
@@ -159,6 +172,8 @@ RIGGED = {
     ),
     # a submitted course.py whose grading functions always pass (nbgrader puts the source's back)
     "course-edit": (WRONG, {}),
+    # right answers, one check cell deleted: that part needs a manual grade
+    "deleted": (None, {"ex-rig-check-sum": 1.0, "ex-rig-check-count": 1.0}),
     # hangs: the notebook's time limit stops it, and the others are graded
     "sleeper": ("import time\ntime.sleep(10**6)\n", {}),
     # exhausts memory: the kernel's address-space limit stops the allocation
@@ -195,11 +210,14 @@ def rig_course(root: Path) -> Path:
             solution.source = RIG_CELLS[2][2].replace("### BEGIN SOLUTION\n", "").replace("\n### END SOLUTION", "")
         else:
             solution.source = answer.replace("COURSE_DIR", repr(str(root)))
+        if student == "deleted":
+            submission.cells = [c for c in submission.cells if c.id != "ex-rig-check-double"]
         nbformat.write(submission, folder / "rig.ipynb")
         edited = (root / "release" / "rig" / "course.py").read_text()
         if student == "course-edit":
             edited += "\n\ndef plain_match(*args, **kwargs):\n    return True\n"
         (folder / "course.py").write_text(edited)
+    nbgrader(root, "db", "student", "add", "absent")  # on the roster, never submitted
     return root
 
 
@@ -216,9 +234,11 @@ def rigged(tmp_path_factory):
 def test_no_submission_gains_points_it_did_not_answer(rigged):
     root, summary = rigged
     assert not summary["errors"], summary["errors"]
-    got = {}
+    got, status = {}, {}
     for row in coursework.score_rows(root):
-        got.setdefault(row["student"], {})[row["part"]] = row["score"]
+        if row["student"] != "absent":
+            got.setdefault(row["student"], {})[row["part"]] = row["score"]
+        status[row["student"], row["part"]] = row["status"]
     expected = {
         student: {part: scores.get(part, 0.0) for part in RIG_POINTS} for student, (_, scores) in RIGGED.items()
     }
@@ -226,6 +246,10 @@ def test_no_submission_gains_points_it_did_not_answer(rigged):
     assert got == expected
     assert sorted(summary["stopped"]) == ["hog", "sleeper"]
     assert summary["kernel_only_parts"] == []
+    assert summary["not_submitted"] == ["absent"]
+    assert {part: status["absent", part] for part in RIG_POINTS} == dict.fromkeys(RIG_POINTS, "not submitted")
+    assert status["deleted", "ex-rig-check-double"] == "needs manual grade"
+    assert status["deleted", "ex-rig-check-sum"] == status["wrong", "ex-rig-check-sum"] == "graded"
 
 
 @needs_root
@@ -247,3 +271,34 @@ def test_hung_and_memory_exhausting_submissions_are_marked(rigged):
     hog = nbformat.read(root / "autograded" / "hog" / "rig" / "rig.ipynb", as_version=4)
     errors = [o.get("ename") for c in hog.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert "MemoryError" in errors or "GradingStopped" in errors, errors
+
+
+@needs_root
+@pytest.mark.slow
+def test_feedback_shows_a_hidden_tests_message_not_its_code(rigged):
+    root, _ = rigged
+    result = grade.generate_feedback(root, "rig")
+    assert result["success"], result
+    page = (root / "feedback" / "wrong" / "rig" / "rig.html").read_text()
+    assert "answer_sum is not right yet" in page
+    assert "grade_close" not in page and "HIDDEN TESTS" not in page
+    assert "Cell In[" not in page and "Traceback (most recent call last)" not in page  # no traceback frames
+
+
+@needs_root
+@pytest.mark.slow
+def test_canvas_gradebook_has_a_column_per_exercise(rigged):
+    root, _ = rigged
+    header, rows = grade.canvas_rows(root)
+    assert header == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "rig: ex-rig"]
+    assert rows[0]["Student"].strip() == "Points Possible" and rows[0]["rig: ex-rig"] == "4"
+    by_student = {row["Student"]: row for row in rows[1:]}
+    assert by_student["right"]["rig: ex-rig"] == 4.0 and by_student["data"]["rig: ex-rig"] == 1.0
+    assert by_student["absent"]["rig: ex-rig"] == ""
+
+
+def test_the_student_site_leaves_out_the_instructors_page(tmp_path):
+    source = coursework.write_site_source(tmp_path / "book")
+    assert not (source / "book" / "instructors.md").exists()
+    assert "instructors" not in (source / "_toc.yml").read_text()
+    assert not any("instructors.md" in page.read_text() for page in (source / "book").rglob("*.md"))

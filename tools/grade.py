@@ -37,12 +37,14 @@ import hashlib
 import json
 import os
 import pwd
+import re
 import resource
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 import uuid
@@ -235,6 +237,7 @@ def shared_python(account: str) -> str:
     target = ROOT / "_build" / "shared-env"
     python = target / "bin" / "python"
     if python.exists() and runs_as(account, [str(python), *probe]):
+        share_scripts(target)
         return str(python)
     system = shutil.which(version, path="/usr/local/bin:/usr/bin:/bin")
     if not system or not runs_as(account, [system, "-c", "pass"]):
@@ -262,9 +265,27 @@ def shared_python(account: str) -> str:
         shutil.copy(config, target / "etc" / "ipython" / config.name)
     for path in [target, *target.rglob("*")]:
         os.chmod(path, os.stat(path).st_mode | 0o444 | (0o111 if path.is_dir() else 0))
+    share_scripts(target)
     if not runs_as(account, [str(python), *probe]):
         raise GradingError(f"the shared environment {target} does not run for {account}: remove it and retry")
     return str(python)
+
+
+def share_scripts(target: Path) -> None:
+    """Give the shared environment the course environment's commands (nbgrader, jupyter, alembic, ...),
+    started by its own Python."""
+    bin_dir = Path(sys.prefix) / "bin"
+    for script in bin_dir.iterdir():
+        copy = target / "bin" / script.name
+        if copy.exists() or not script.is_file() or script.is_symlink():
+            continue
+        with open(script, "rb") as handle:
+            first = handle.readline()
+        if not (first.startswith(b"#!") and b"python" in first):
+            continue
+        body = script.read_bytes()[len(first) :]
+        copy.write_bytes(f"#!{target / 'bin' / 'python'}\n".encode() + body)
+        os.chmod(copy, 0o755)
 
 
 def make_kernel_manager_class():
@@ -357,6 +378,9 @@ def make_preprocessors():
             self._sandbox_dir.mkdir(mode=0o700)
             (self._sandbox_dir / "tmp").mkdir()
             self._executed = set()
+            for cell in nb.cells:
+                if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
+                    cell.source = withhold_references(cell.source)
             self._deadline = time.monotonic() + self.notebook_timeout
             self.timeout_func = self._cell_timeout
             stopped = []
@@ -422,6 +446,38 @@ def make_preprocessors():
             return nb, resources
 
     return SandboxExecute, VerifyAnswers
+
+
+GRADE_CALLS = {"grade_equal": 2, "grade_close": 2, "grade_member": 2}  # name -> position of the reference
+HIDDEN = re.compile(r"(### BEGIN HIDDEN TESTS\n)(.*?)(\n?[ \t]*### END HIDDEN TESTS)", re.DOTALL)
+
+
+def withhold_references(source: str) -> str:
+    """Return a check cell's source with the reference of every course.grade_* call in its hidden tests
+    replaced by None (and ``withheld=True``): the student's kernel, where a hook could read a cell before it
+    runs, never sees a reference; the grader compares the recorded answers with the pristine ones."""
+    import ast
+
+    class Withhold(ast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in GRADE_CALLS:
+                position = GRADE_CALLS[name]
+                if len(node.args) > position:
+                    node.args[position] = ast.Constant(None)
+                node.keywords = [k for k in node.keywords if k.arg not in ("reference", "allowed", "withheld")]
+                node.keywords.append(ast.keyword("withheld", ast.Constant(True)))
+            return node
+
+    def rewrite(match: re.Match) -> str:
+        try:
+            tree = ast.parse(textwrap.dedent(match.group(2)))
+        except SyntaxError:
+            return match.group(0)
+        return match.group(1) + ast.unparse(Withhold().visit(tree)) + match.group(3)
+
+    return HIDDEN.sub(rewrite, source)
 
 
 def parse_answers(text: str) -> dict[str, list]:
@@ -671,6 +727,16 @@ def lock_down(course: Path) -> None:
         os.chmod(database, 0o600)
 
 
+def give_back(course: Path) -> None:
+    """Give what grading wrote in a course back to the course folder's owner (an instructor's account)."""
+    owner = course.stat()
+    if owner.st_uid == os.geteuid():
+        return
+    for path in [course, *course.rglob("*")]:
+        if path.lstat().st_uid != owner.st_uid:
+            os.chown(path, owner.st_uid, owner.st_gid, follow_symlinks=False)
+
+
 def check_sandbox_cannot_read(course: Path, account: str, python: str) -> None:
     """Refuse to grade if a sandbox account can list the course folder or read its gradebook or source."""
     probe = (
@@ -826,6 +892,7 @@ def autograde_class(
                 flush=True,
             )
     wall = time.monotonic() - grading_start
+    give_back(course)
     sampler.running = False
     sampler.join()
     kernel_only = sorted(
@@ -904,7 +971,9 @@ def generate_feedback(course: Path, assignment: str, student: str | None = None)
     config = load_config(course.resolve())
     config.CourseDirectory.root = str(course.resolve())
     config.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, make_feedback_preprocessor()]
-    return NbGraderAPI(config=config).generate_feedback(assignment, student, force=True)
+    result = NbGraderAPI(config=config).generate_feedback(assignment, student, force=True)
+    give_back(course.resolve())
+    return result
 
 
 def canvas_rows(course: Path) -> tuple[list[str], list[dict]]:
