@@ -15,6 +15,7 @@
 #   make bench     time each notebook, the book build and page loads; write _build/bench.json
 #   make grade ASSIGNMENT=01_conv2d COURSE=... JOBS=2  autograde a class, each submission in a sandbox (as root)
 #   make hub       start a JupyterHub on 127.0.0.1 with an instructor and STUDENTS=5 students (make hub-stop)
+#   make test-hub  the whole coursework cycle through a hub: release, fetch, submit, grade, feedback (as root)
 #   make clean     remove _build, unless it holds a gradebook (make distclean also removes .venv)
 
 PYTHON ?= python3
@@ -40,7 +41,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: book test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench grade clean distclean env
+.PHONY: book test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench grade hub hub-stop test-hub clean distclean env
 
 env: $(STAMP)
 
@@ -120,6 +121,24 @@ ASSIGNMENT ?= 01_conv2d
 JOBS       ?= 2
 grade: $(STAMP)
 	$(BIN)/python tools/grade.py autograde $(ASSIGNMENT) --course $(COURSE) --jobs $(JOBS)
+
+# A JupyterHub on 127.0.0.1 for a trial class (tools/hub/hub.py): an instructor and STUDENTS students, local
+# accounts made by the command, nbgrader's exchange; as root. Its proxy comes from npm (tools/hub/package.json).
+STUDENTS ?= 5
+HUB_PORT ?= 8000
+HUB_ROOT ?= /srv/convolutional-autoencoders-hub
+tools/hub/node_modules/.package-lock.json: tools/hub/package.json tools/hub/package-lock.json
+	cd tools/hub && npm ci --no-audit --no-fund --loglevel=error
+
+hub: $(STAMP) tools/hub/node_modules/.package-lock.json
+	$(BIN)/python tools/hub/hub.py start --students $(STUDENTS) --port $(HUB_PORT) --root $(HUB_ROOT)
+
+hub-stop: $(STAMP)
+	$(BIN)/python tools/hub/hub.py stop --root $(HUB_ROOT)
+
+# Not part of make test (several minutes, most of it grading): the whole coursework cycle through a hub.
+test-hub: $(STAMP) tools/hub/node_modules/.package-lock.json
+	COURSE_HUB_TEST=1 $(BIN)/python -m pytest tests/test_hub.py -s --durations=5 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py --out _build/bench.json $(BENCH_ARGS)
