@@ -89,15 +89,16 @@ QUESTIONS = [
         id="same-zeros-top",
         section="padding",
         prompt="A 5×5 kernel, stride 1, padding='same', on a 28×28 input. How many rows of zeros are added on top?",
-        answer=course.same_padding(28, 5, 1)[0],
+        # 'same': the ceil(n / s) windows need (o − 1)·s + k cells, n are there; the smaller half goes on top.
+        answer=((course.conv_output_size(28, 5, 1, "same") - 1) * 1 + 5 - 28) // 2,
         explanation="'same' with stride 1 needs k − 1 = 4 extra rows in all, split evenly: 2 on top, 2 at the bottom.",
         mistakes=(
             Mistake(
-                sum(course.same_padding(28, 5, 1)),
+                (course.conv_output_size(28, 5, 1, "same") - 1) * 1 + 5 - 28,
                 "That is the total, top and bottom together. TensorFlow splits it between the two sides.",
             ),
             Mistake(
-                course.conv_padding(28, 5, 1, "valid")[0][0],
+                0,
                 "That is 'valid', which adds no zeros. With "
                 "'same' the output keeps the input's size, so the window needs zeros beyond the border.",
             ),
@@ -130,28 +131,6 @@ QUESTIONS = [
         other="With 'same', the kernel size does not matter: divide the input size by the stride and round up.",
     ),
     Numeric(
-        id="odd-zero-bottom",
-        section="strides",
-        prompt="A 3×3 kernel, stride 2, padding='same', on a 6×6 input. How many rows of zeros does TensorFlow add "
-        "at the bottom?",
-        answer=course.same_padding(6, 3, 2)[1],
-        explanation="3 outputs need (3 − 1)·2 + 3 = 7 rows, one more than the 6 there are; TensorFlow puts that "
-        "single zero after the input: at the bottom.",
-        mistakes=(
-            Mistake(
-                course.same_padding(6, 3, 2)[0],
-                "That many go on top. When the zeros do not split evenly, "
-                "TensorFlow puts the extra one after (bottom, right), not before.",
-            ),
-            Mistake(
-                2,
-                "That is what a framework with symmetric padding (PyTorch's padding=1) adds in all. "
-                "TensorFlow adds only the zeros that the 3 windows need.",
-            ),
-        ),
-        other="Count the rows that 3 windows of 3 rows, 2 rows apart, cover; compare with the 6 rows of the input.",
-    ),
-    Numeric(
         id="dilated-valid-rows",
         section="output-size",
         prompt="A 3×3 kernel with dilation 2, stride 1, padding='valid', on a 28×28 input. How many rows does "
@@ -171,6 +150,27 @@ QUESTIONS = [
             ),
         ),
         other="Work out how many rows a 3-tap window spans when its taps are 2 rows apart.",
+    ),
+    Numeric(
+        id="odd-zero-bottom",
+        section="output-size",
+        prompt="A 4×4 kernel, stride 1, padding='same', on a 28×28 input. How many rows of zeros does TensorFlow add "
+        "at the bottom?",
+        answer=-(-((course.conv_output_size(28, 4, 1, "same") - 1) * 1 + 4 - 28) // 2),
+        explanation="28 outputs need (28 − 1)·1 + 4 = 31 rows, 3 more than the 28 there are; the smaller half, 1, "
+        "goes on top and the odd zero after the input: 2 at the bottom.",
+        mistakes=(
+            Mistake(
+                ((course.conv_output_size(28, 4, 1, "same") - 1) * 1 + 4 - 28) // 2,
+                "That many go on top. When the zeros do not split evenly, "
+                "TensorFlow puts the extra one after (bottom, right), not before.",
+            ),
+            Mistake(
+                (course.conv_output_size(28, 4, 1, "same") - 1) * 1 + 4 - 28,
+                "That is the total, top and bottom together. TensorFlow splits it between the two sides.",
+            ),
+        ),
+        other="Count the rows that 28 windows of 4 rows, one row apart, cover; compare with the 28 rows of the input.",
     ),
     Choice(
         id="parameter-count",

@@ -150,16 +150,20 @@ QUESTIONS = [
         section="same-crop",
         prompt="Conv2DTranspose with a 5×5 kernel, stride 2, padding='same', on a 4×4 input. The canvas of stamps "
         "is 11 rows tall and the output 8. How many rows are cropped at the top?",
-        answer=course.same_padding(course.transposed_conv_output_size(4, 5, 2, "same"), 5, 2)[0],
+        # The crop is what the canvas, (n − 1)·s + k rows, has more than the output; the smaller half on top.
+        answer=((4 - 1) * 2 + 5 - course.transposed_conv_output_size(4, 5, 2, "same")) // 2,
         explanation="3 rows go, the ones a Conv2D(padding='same') from 8 rows would add: 1 on top and the odd "
         "one, 2, at the bottom.",
         mistakes=(
             Mistake(
-                course.same_padding(8, 5, 2)[1],
+                -(-((4 - 1) * 2 + 5 - course.transposed_conv_output_size(4, 5, 2, "same")) // 2),
                 "That many go at the bottom. As with a 'same' convolution's "
                 "padding, the odd row is at the end (bottom, right).",
             ),
-            Mistake(sum(course.same_padding(8, 5, 2)), "That is the total crop, top and bottom together."),
+            Mistake(
+                (4 - 1) * 2 + 5 - course.transposed_conv_output_size(4, 5, 2, "same"),
+                "That is the total crop, top and bottom together.",
+            ),
             Mistake(0, "'same' does crop here: the stamps cover 11 rows and the output has only 8."),
         ),
         other="The crop is the padding a Conv2D(padding='same') with the same kernel and stride would add to the "
