@@ -363,7 +363,9 @@ def conv2d_reference(image, kernel, strides=1, padding: str = "valid"):
     """Return the single-channel 2-D cross-correlation that ``Conv2D`` computes (no bias, no activation).
 
     ``image`` has shape (H, W), ``kernel`` shape (kh, kw). Used by the figures and the tests; the chapter
-    writes its own loop for the reader.
+    writes its own loop for the reader. Like ``same_padding``, ``conv_padding``, ``show_conv_steps`` and the
+    frame functions, it answers exercises, so the course.py that students receive leaves it out
+    (``WITHHELD`` in tools/coursework.py).
     """
     image = np.asarray(image, dtype=float)
     kernel = np.asarray(kernel, dtype=float)
@@ -1475,7 +1477,8 @@ def self_check(chapter: str, section: str, *, start: int = 1) -> _Widget:
 # that says what the frame shows. `step_through` renders them with Previous / Play / Next buttons, or, for a
 # reader whose system asks for reduced motion and where scripts do not run, as a strip of all frames. The
 # frames come from the same arithmetic as the figures and the tests: conv2d_frames ends with
-# conv2d_reference's output, transposed_conv_frames with Conv2DTranspose's.
+# conv2d_reference's output, transposed_conv_frames with Conv2DTranspose's. The frame functions are left out
+# of the students' course.py (they end with a layer's output); there the figures are stored HTML.
 
 # What each mark looks like, for the legend under a figure. None of them relies on colour.
 MARKS = {

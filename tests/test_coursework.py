@@ -240,12 +240,152 @@ def course_dir(tmp_path_factory) -> Path:
 
 def test_make_student_writes_every_chapter_and_the_helper_module(student_dir):
     assert sorted(p.name for p in student_dir.glob("*.ipynb")) == sorted(p.name for p in CHAPTERS)
-    assert (student_dir / "course.py").read_text() == (NOTEBOOKS / "course.py").read_text()
+    assert (student_dir / "course.py").read_text() == coursework.students_helper_module()
     # what course.py reads beside itself: a student who re-runs a chapter sees its run time and questions
     assert (student_dir / "run_times.json").read_text() == (NOTEBOOKS / "run_times.json").read_text()
     assert sorted(p.name for p in (student_dir / "questions").glob("*.py")) == sorted(
         p.name for p in (NOTEBOOKS / "questions").glob("*.py")
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# What students receive carries no function that answers an exercise
+# --------------------------------------------------------------------------------------------------
+
+TINY_MODULE = '''"""A module."""
+
+__all__ = [
+    "answer",
+    "figure",
+    "rule",
+]
+
+
+def _shared(x):
+    return x
+
+
+def _only_for_answer(x):
+    return x + 1
+
+
+# A comment that belongs to answer.
+def answer(x):
+    return _only_for_answer(_shared(x))
+
+
+def rule(x):
+    return _shared(x)
+
+
+def figure(x):
+    return answer(x)
+
+
+def __getattr__(name):
+    raise AttributeError(name)
+'''
+
+
+def test_students_helper_module_leaves_out_the_withheld_functions_and_what_only_they_use():
+    text = coursework.students_helper_module(TINY_MODULE, withheld=("answer", "figure"))
+    namespace = {}
+    exec(compile(text, "students_course", "exec"), namespace)  # noqa: S102
+    assert namespace["__all__"] == ["rule"]
+    assert {"rule", "_shared", "__getattr__"} <= set(namespace)
+    assert not {"answer", "figure", "_only_for_answer"} & set(namespace)
+    assert "belongs to answer" not in text and "leaves out the functions that compute answers" in text
+    with pytest.raises(ValueError, match="defines no nothing"):
+        coursework.students_helper_module(TINY_MODULE, withheld=("nothing",))
+
+
+def load_module(path: Path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"students_course_{abs(hash(path))}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_course_module_students_receive_answers_no_exercise(student_dir, course_dir):
+    """The student folder and every nbgrader source folder (which nbgrader copies into the release) hold the
+    students' course.py: it imports, everything its __all__ names is there, and no function of WITHHELD is."""
+    import course
+
+    assert all(callable(getattr(course, name)) for name in coursework.WITHHELD)  # the book keeps them
+    folders = [student_dir] + [course_dir / "source" / chapter.stem for chapter in CHAPTERS]
+    for folder in folders:
+        text = (folder / "course.py").read_text()
+        defined = set(re.findall(r"^def (\w+)", text, re.MULTILINE))
+        assert not defined & set(coursework.WITHHELD), folder
+        module = load_module(folder / "course.py")
+        assert not [name for name in coursework.WITHHELD if hasattr(module, name)], folder
+        assert [name for name in module.__all__ if name != "EpochLog" and not hasattr(module, name)] == []
+
+
+def frozen_ids(chapter: Path) -> list[str]:
+    """The cells of a chapter that call a withheld function, or read what only such cells define."""
+    ids, names = [], set()
+    for c in read(chapter).cells:
+        if c.cell_type == "code":
+            bound, loaded = coursework.cell_names(c.source)
+            if coursework.WITHHELD_CALL.search(c.source) or loaded & names:
+                ids.append(c.id)
+                names |= bound
+            else:
+                names -= bound
+    return ids
+
+
+def test_a_check_cell_may_not_call_a_withheld_function():
+    notebook = tiny_chapter()
+    notebook.cells[-1].source = notebook.cells[-1].source.replace("total == 6", "total == course.same_padding(6, 1)[0]")
+    with pytest.raises(ValueError, match="leaves out"):
+        coursework.freeze_withheld_cells(notebook)
+
+
+def test_a_frozen_cell_shows_what_the_book_ran():
+    notebook = tiny_chapter()
+    figure = cell("code", "steps", "course.show_conv_steps(image, kernel)", tags=["hide-input"],
+                  mystnb={"image": {"alt": "Two grids [with a window]"}})  # fmt: skip
+    figure.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]
+    frames = cell("code", "frames", "frames = course.conv2d_frames(image, kernel)\nprint(len(frames))")
+    frames.outputs = [nbformat.v4.new_output("stream", text="4\n")]
+    notebook.cells[2:2] = [figure, frames]
+    frozen = coursework.freeze_withheld_cells(notebook)
+    by_id = {c.id: c for c in frozen.cells}
+    assert by_id["steps"].cell_type == by_id["frames"].cell_type == "markdown"
+    assert by_id["steps"].source == "![Two grids (with a window)](attachment:steps-0.png)"
+    assert by_id["steps"].attachments == {"steps-0.png": {"image/png": "iVBORw0KGgo="}}
+    assert "`course.conv2d_frames`" in by_id["frames"].source and "```text\n4\n```" in by_id["frames"].source
+    assert "print(len(frames))" in by_id["frames"].source  # visible code stays visible
+    nbformat.validate(frozen)
+    unexecuted = nbformat.from_dict(notebook)
+    unexecuted.cells[2].outputs = []
+    with pytest.raises(ValueError, match="no stored output"):
+        coursework.freeze_withheld_cells(unexecuted)
+
+
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if frozen_ids(c)], ids=lambda p: p.stem)
+def test_cells_that_call_withheld_functions_are_shown_as_the_book_ran_them(chapter, student_dir, course_dir):
+    """No code cell of what students receive (hidden tests included: they run where course.py lacks the
+    functions) calls a withheld function; each cell that did, and each that reads what only those define, is
+    a markdown cell with the book's output (running the student notebook, below, finds any name it misses)."""
+    ids = frozen_ids(chapter)
+    source = read(chapter)
+    for generated in (read(student_dir / chapter.name), read(course_dir / "source" / chapter.stem / chapter.name)):
+        calls = [c.id for c in generated.cells if c.cell_type == "code" and coursework.WITHHELD_CALL.search(c.source)]
+        assert not calls, f"{chapter.name}: cells that call a withheld function: {calls}"
+        by_id = {c.id: c for c in generated.cells}
+        for cell_id in ids:
+            frozen = by_id[cell_id]
+            stored = next(c for c in source.cells if c.id == cell_id)
+            assert frozen.cell_type == "markdown", cell_id
+            html = [o.data["text/html"] for o in stored.outputs if "text/html" in o.get("data", {})]
+            assert all(h.strip()[:200] in frozen.source for h in html), cell_id
+            assert all(f"attachment:{name}" in frozen.source for name in frozen.get("attachments", {})), cell_id
+    assert any(coursework.WITHHELD_CALL.search(c.source) for c in source.cells if c.id in ids)
 
 
 def test_make_assignments_writes_a_course(course_dir):

@@ -16,9 +16,11 @@ every output:
   from book/references.bib, ``(label)=`` targets are removed, and the solution gates are dropped. A figure's
   caption (stored in the cell's metadata for the site) becomes an italic line below the figure.
 * **student notebooks** (``student``): solutions stubbed by nbgrader's ``ClearSolutions``, hidden tests removed
-  by ``ClearHiddenTests``, outputs cleared; ``course.py`` beside them.
+  by ``ClearHiddenTests``, outputs cleared; ``course.py`` beside them, without the functions that would answer
+  exercises (``WITHHELD``), and the cells that call those shown as the book ran them (``frozen_cell``).
 * **nbgrader course** (``assignments``): ``nbgrader_config.py`` and ``source/<chapter>/`` with the converted
-  notebook (solutions and hidden tests kept: ``nbgrader generate_assignment`` removes them) and ``course.py``.
+  notebook (solutions and hidden tests kept: ``nbgrader generate_assignment`` removes them) and ``course.py``
+  (the students' copy, as above).
   Links to other chapters become plain text there, since each chapter is released on its own.
 * **solution-free site** (``book-student``): a copy of the book whose notebooks have no solution cells, no
   hidden tests and no check outputs, built with Jupyter Book (warnings as errors).
@@ -35,6 +37,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -54,9 +57,159 @@ RUN_TIMES = ROOT / "notebooks" / "run_times.json"
 QUESTIONS = ROOT / "notebooks" / "questions"
 
 
+# The functions of course.py that compute an exercise's answer in one call (the zeros 'same' adds, a reference
+# convolution, the step-through frames and conv-step figures, which end with a layer's output). The book's
+# figures and the tests use them; the course.py that students receive (student notebooks, nbgrader source and
+# release) is written without them, and so are the private functions only they call. The chapters' cells that
+# call them are shown in those notebooks as the book ran them (frozen_cell), and no other cell may call them.
+WITHHELD = (
+    "same_padding",
+    "conv_padding",
+    "conv2d_reference",
+    "show_conv_steps",
+    "conv2d_frames",
+    "transposed_conv_frames",
+    "transposed_conv_zero_insertion_frames",
+)
+WITHHELD_CALL = re.compile(r"\bcourse\.(" + "|".join(WITHHELD) + r")\b")
+
+
+def students_helper_module(text: str | None = None, withheld=WITHHELD) -> str:
+    """Return course.py (or ``text``) without the functions ``withheld`` names, without the private functions
+    that only they call, and without their ``__all__`` entries; a comment after the docstring says so."""
+    import ast
+
+    text = HELPER_MODULE.read_text(encoding="utf-8") if text is None else text
+    lines = text.splitlines(keepends=True)
+    tree = ast.parse(text)
+    definitions = {
+        node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+    }  # fmt: skip
+    unknown = sorted(set(withheld) - set(definitions))
+    if unknown:
+        raise ValueError(f"course.py defines no {', '.join(unknown)}: update coursework.WITHHELD")
+    removed = set(withheld)
+
+    def used_names(nodes) -> set[str]:
+        return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+    while True:  # private functions that only removed ones used go too
+        kept = [node for node in tree.body if getattr(node, "name", None) not in removed]
+        gone = [definitions[name] for name in removed]
+        orphans = {
+            name for name in used_names(gone) & set(definitions) - removed if re.match(r"_[a-z]", name)
+        } - used_names(kept)
+        if not orphans:
+            break
+        removed |= orphans
+    drop = set()
+    for name in removed:
+        node = definitions[name]
+        first = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
+        while first > 0 and lines[first - 1].lstrip().startswith("#") and not lines[first - 1].startswith("# ---"):
+            first -= 1  # a comment written just above the function belongs to it
+        drop.update(range(first, node.end_lineno))
+    for node in tree.body:  # the names' entries in __all__, one per line
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+            for index in range(node.lineno - 1, node.end_lineno):
+                entry = re.match(r'\s*"(\w+)",', lines[index])
+                if entry and entry.group(1) in removed:
+                    drop.add(index)
+    kept_text = "".join(line for index, line in enumerate(lines) if index not in drop)
+    kept_text = re.sub(r"\n{4,}", "\n\n\n", kept_text)
+    docstring_end = tree.body[0].end_lineno if isinstance(tree.body[0], ast.Expr) else 0
+    head, tail = kept_text.splitlines(keepends=True), []
+    head, tail = head[:docstring_end], head[docstring_end:]
+    notice = textwrap.fill(
+        "The coursework's copy of course.py. It leaves out the functions that compute answers of exercises "
+        f"(the book's own course.py has them): {', '.join(sorted(set(withheld)))}.",
+        width=110, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False,
+    )  # fmt: skip
+    notice = f"\n{notice}\n"
+    return "".join(head) + notice + "".join(tail)
+
+
+def frozen_cell(cell) -> nbformat.NotebookNode:
+    """Return a markdown cell that shows a code cell as the book ran it: its code (unless the site hides it)
+    and what it printed and displayed. For the cells that call a function of WITHHELD."""
+    from html import escape
+
+    names = sorted(set(WITHHELD_CALL.findall(cell.source)))
+    parts, attachments = [], {}
+    if not {"hide-input", "remove-input"} & set(tags(cell)):
+        parts.append(
+            "*This cell is shown as the book ran it: it "
+            + (f"calls {', '.join(f'`course.{name}`' for name in names)}, which" if names else "uses what")
+            + " the coursework's `course.py` leaves out, since it would answer exercises.*"
+        )
+        parts.append(f"```python\n{cell.source.strip()}\n```")
+    for index, output in enumerate(cell.get("outputs", [])):
+        data = output.get("data", {})
+        if output.get("output_type") == "stream":
+            parts.append(f"```text\n{''.join(output['text']).rstrip()}\n```")
+        elif "text/html" in data:
+            parts.append(re.sub(r"\n\s*\n", "\n", "".join(data["text/html"]).strip()))
+        elif "image/png" in data:
+            name = f"{cell.id}-{index}.png"
+            attachments[name] = {"image/png": data["image/png"]}
+            alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt", "figure")
+            parts.append(f"![{escape(alt).replace('[', '(').replace(']', ')')}](attachment:{name})")
+        elif "text/markdown" in data:
+            parts.append("".join(data["text/markdown"]))
+        elif "text/plain" in data:
+            parts.append(f"```text\n{''.join(data['text/plain']).rstrip()}\n```")
+        elif output.get("output_type") == "error":
+            raise ValueError(f"cell {cell.id} failed when the book ran: execute the chapter again")
+    if not cell.get("outputs"):
+        raise ValueError(f"cell {cell.id} is shown as the book ran it but has no stored output: execute the chapter")
+    frozen = nbformat.v4.new_markdown_cell("\n\n".join(parts))
+    frozen.id = cell.id
+    if attachments:
+        frozen.attachments = attachments
+    return frozen
+
+
+def cell_names(source: str) -> tuple[set[str], set[str]]:
+    """Return the names a cell's code binds and the names it reads without binding them itself."""
+    import ast
+
+    tree = ast.parse(exercises.runnable(source))
+    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    bound |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return bound, read - bound
+
+
+def freeze_withheld_cells(notebook) -> nbformat.NotebookNode:
+    """Return a copy of a chapter in which every teaching cell that calls a WITHHELD function, or reads what
+    only such cells define (a step-through figure of their frames), is frozen_cell; refuse a solution or check
+    cell that would have to be (its code runs where course.py lacks those functions)."""
+    notebook = nbformat.from_dict(copy.deepcopy(notebook))
+    cells, frozen_names = [], set()
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            bound, read = cell_names(cell.source)
+            calls = WITHHELD_CALL.search(cell.source)
+            if calls or read & frozen_names:
+                if nbgrader(cell) or {"check", "solution"} & set(tags(cell)):
+                    what = f"course.{calls.group(1)}" if calls else ", ".join(sorted(read & frozen_names))
+                    raise ValueError(
+                        f"{cell.id} uses {what}, which the coursework's course.py leaves out (or only a cell shown "
+                        "as the book ran it defines): compute it with Keras or in the cell"
+                    )
+                cell = frozen_cell(cell)
+                frozen_names |= bound
+            else:
+                frozen_names -= bound
+        cells.append(cell)
+    notebook.cells = cells
+    return notebook
+
+
 def copy_helpers(folder: Path, chapters: list[Path]) -> None:
-    """Put course.py, the run times and the self-check questions of ``chapters`` into ``folder``."""
-    shutil.copy2(HELPER_MODULE, folder / HELPER_MODULE.name)
+    """Put course.py (the students' copy), the run times and the self-check questions of ``chapters`` into
+    ``folder``."""
+    (folder / HELPER_MODULE.name).write_text(students_helper_module(), encoding="utf-8")
     shutil.copy2(RUN_TIMES, folder / RUN_TIMES.name)
     for chapter in chapters:
         questions = QUESTIONS / f"{chapter.stem}.py"
@@ -301,7 +454,7 @@ def clear_outputs(notebook):
 
 def student_notebook(notebook, chapter_number: int, *, links: set[str] | None = None) -> nbformat.NotebookNode:
     """Return the student version of a chapter: plain markup, solutions stubbed, no hidden tests, no outputs."""
-    student = convert_notebook(notebook, chapter_number, links=links)
+    student = freeze_withheld_cells(convert_notebook(notebook, chapter_number, links=links))
     student, _ = ClearSolutions(code_stub={"python": CODE_STUB}, text_stub=TEXT_STUB, enforce_metadata=True).preprocess(
         student, {}
     )
@@ -311,7 +464,7 @@ def student_notebook(notebook, chapter_number: int, *, links: set[str] | None = 
 
 def assignment_notebook(notebook, chapter_number: int, *, links: set[str] | None = None) -> nbformat.NotebookNode:
     """Return a chapter as an nbgrader source notebook: plain markup, solutions and hidden tests kept."""
-    return clear_outputs(convert_notebook(notebook, chapter_number, links=links))
+    return clear_outputs(freeze_withheld_cells(convert_notebook(notebook, chapter_number, links=links)))
 
 
 def site_notebook(notebook) -> nbformat.NotebookNode:
