@@ -302,3 +302,36 @@ def test_the_student_site_leaves_out_the_instructors_page(tmp_path):
     assert not (source / "book" / "instructors.md").exists()
     assert "instructors" not in (source / "_toc.yml").read_text()
     assert not any("instructors.md" in page.read_text() for page in (source / "book").rglob("*.md"))
+
+
+def test_withheld_references_leave_the_rest_of_the_check_as_it_was():
+    source = (
+        'course.hint_if_known("total", total, {})\n'
+        "### BEGIN HIDDEN TESTS\n"
+        'course.grade_equal("total", total, sum(values), "total is not right yet")\n'
+        'course.grade_close("mean", mean, reference=sum(values) / 3, message="mean is not right yet", atol=0.1)\n'
+        "### END HIDDEN TESTS\n"
+        'print("done")\n'
+    )
+    withheld = grade.withhold_references(source)
+    assert withheld.splitlines() == [
+        'course.hint_if_known("total", total, {})',
+        "### BEGIN HIDDEN TESTS",
+        "course.grade_equal('total', total, None, 'total is not right yet', withheld=True)",
+        "course.grade_close('mean', mean, reference=None, message='mean is not right yet', atol=0.1, withheld=True)",
+        "### END HIDDEN TESTS",
+        'print("done")',
+    ]
+    assert "sum(values)" not in withheld
+    calls = []
+    namespace = {"total": 6, "mean": 2.0, "values": [1, 2, 3]}
+    namespace["course"] = type("Course", (), {
+        "hint_if_known": staticmethod(lambda *a: None),
+        "grade_equal": staticmethod(lambda key, answer, reference, message, **kw: calls.append((key, reference, kw))),
+        "grade_close": staticmethod(lambda key, answer, reference, message, **kw: calls.append((key, reference, kw))),
+    })  # fmt: skip
+    exec(withheld, namespace)  # every call still has the arguments the grading functions require
+    assert [(key, reference, kw["withheld"]) for key, reference, kw in calls] == [
+        ("total", None, True),
+        ("mean", None, True),
+    ]

@@ -449,7 +449,6 @@ def make_preprocessors():
 
 
 GRADE_CALLS = {"grade_equal": 2, "grade_close": 2, "grade_member": 2}  # name -> position of the reference
-HIDDEN = re.compile(r"(### BEGIN HIDDEN TESTS\n)(.*?)(\n?[ \t]*### END HIDDEN TESTS)", re.DOTALL)
 
 
 def withhold_references(source: str) -> str:
@@ -457,6 +456,9 @@ def withhold_references(source: str) -> str:
     replaced by None (and ``withheld=True``): the student's kernel, where a hook could read a cell before it
     runs, never sees a reference; the grader compares the recorded answers with the pristine ones."""
     import ast
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import exercises  # the hidden-test region as the exercise model reads it
 
     class Withhold(ast.NodeTransformer):
         def visit_Call(self, node):
@@ -466,18 +468,22 @@ def withhold_references(source: str) -> str:
                 position = GRADE_CALLS[name]
                 if len(node.args) > position:
                     node.args[position] = ast.Constant(None)
-                node.keywords = [k for k in node.keywords if k.arg not in ("reference", "allowed", "withheld")]
+                node.keywords = [k for k in node.keywords if k.arg != "withheld"]
+                for keyword in node.keywords:
+                    if keyword.arg in ("reference", "allowed"):  # given by name: keep the name, drop the value
+                        keyword.value = ast.Constant(None)
                 node.keywords.append(ast.keyword("withheld", ast.Constant(True)))
             return node
 
     def rewrite(match: re.Match) -> str:
         try:
-            tree = ast.parse(textwrap.dedent(match.group(2)))
+            tree = ast.parse(textwrap.dedent(match.group("body")))
         except SyntaxError:
             return match.group(0)
-        return match.group(1) + ast.unparse(Withhold().visit(tree)) + match.group(3)
+        start, end = match.start("body") - match.start(), match.end("body") - match.start()
+        return match.group(0)[:start] + ast.unparse(Withhold().visit(tree)) + "\n" + match.group(0)[end:]
 
-    return HIDDEN.sub(rewrite, source)
+    return exercises.HIDDEN_TESTS.sub(rewrite, source)
 
 
 def parse_answers(text: str) -> dict[str, list]:
