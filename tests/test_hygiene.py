@@ -127,14 +127,15 @@ def test_execute_joins_the_chunks_of_one_stream():
     the machine's load; the stored notebook holds one output per stream run."""
     import execute
 
-    chunks = [
+    cell = nbformat.v4.new_code_cell("print('a'); print('b')")
+    cell.outputs = [
         nbformat.v4.new_output("stream", name="stdout", text="a\n"),
         nbformat.v4.new_output("stream", name="stdout", text="b\n"),
         nbformat.v4.new_output("stream", name="stderr", text="c\n"),
         nbformat.v4.new_output("display_data", data={"text/plain": "d"}),
         nbformat.v4.new_output("stream", name="stdout", text="e\n"),
     ]
-    joined = execute.coalesce_streams(chunks)
+    joined = execute.normalise(nbformat.v4.new_notebook(cells=[cell])).cells[0].outputs
     assert [(o.output_type, o.get("name"), o.get("text")) for o in joined] == [
         ("stream", "stdout", "a\nb\n"),
         ("stream", "stderr", "c\n"),

@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 from chapters import ROOT, chapters
 
@@ -49,26 +50,10 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             for output in cell.outputs:
                 if "execution_count" in output:
                     output["execution_count"] = count
-            cell.outputs = coalesce_streams(cell.outputs)
+    # One output per run of stdout (or stderr): how a cell's printing is split into messages depends on the
+    # machine's load, not on the cell.
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     return nb
-
-
-def coalesce_streams(outputs: list) -> list:
-    """Join consecutive stdout (or stderr) chunks into one output: how a cell's printing is split into
-    messages depends on the machine's load, not on the cell."""
-    joined = []
-    for output in outputs:
-        previous = joined[-1] if joined else None
-        if (
-            output.get("output_type") == "stream"
-            and previous is not None
-            and previous.get("output_type") == "stream"
-            and previous.get("name") == output.get("name")
-        ):
-            previous["text"] = "".join(previous["text"]) + "".join(output["text"])
-        else:
-            joined.append(output)
-    return joined
 
 
 def execute(path: Path, timeout: int = CELL_TIMEOUT) -> float:
