@@ -26,7 +26,6 @@ LONGEST_FIRST = [
     "notebooks/04_autoencoders_at_work.ipynb",
     "tests/test_nbgrader.py",
     "tests/test_grade.py",
-    "tests/test_hub.py",
     "tests/test_browser.py",
     "tests/test_coursework.py",
     "notebooks/02_transposed_conv.ipynb",
