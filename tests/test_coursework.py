@@ -349,7 +349,9 @@ def test_a_frozen_cell_shows_what_the_book_ran():
     notebook = tiny_chapter()
     figure = cell("code", "steps", "course.show_conv_steps(image, kernel)", tags=["hide-input"],
                   mystnb={"image": {"alt": "Two grids [with a window]"}})  # fmt: skip
-    figure.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]
+    figure.outputs = [
+        nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})
+    ]
     frames = cell("code", "frames", "frames = course.conv2d_frames(image, kernel)\nprint(len(frames))")
     frames.outputs = [nbformat.v4.new_output("stream", text="4\n")]
     notebook.cells[2:2] = [figure, frames]
