@@ -429,3 +429,47 @@ def test_passed_says_the_check_found_no_mistake_without_the_value(capsys):
     out = capsys.readouterr().out
     assert out.startswith("latent_size: no known mistake found") and out.count("\n") == 1
     assert not re.search(r"\d", out)
+
+
+# --------------------------------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------------------------------
+
+CHAPTER_3 = Path(__file__).resolve().parent.parent / "notebooks" / "03_conv_autoencoder.ipynb"
+
+
+def chapter_3_models(keras, latent_dim: int):
+    """Run chapter 3's cell that builds its encoder and decoder layer by layer (the chapter keeps them visible,
+    since they are its lesson) and return the two models it builds for ``latent_dim``."""
+    import nbformat
+
+    cell = next(c for c in nbformat.read(CHAPTER_3, as_version=4).cells if c.get("id") == "build-models")
+    namespace = {"keras": keras, "Conv2D": keras.layers.Conv2D, "Conv2DTranspose": keras.layers.Conv2DTranspose}
+    exec(cell.source, namespace)
+    return namespace["build_encoder"](latent_dim), namespace["build_decoder"](latent_dim)
+
+
+def architecture(model) -> list:
+    return [(type(layer).__name__, layer.get_config()) for layer in model.layers]
+
+
+@pytest.mark.parametrize("latent_dim", [2, 4])
+def test_course_models_are_the_ones_chapter_3_builds(keras, latent_dim):
+    # Chapters 4 and 5 build chapter 3's models with course.conv_encoder and conv_decoder: they must not drift
+    # from the cell where chapter 3 builds them in view.
+    encoder, decoder = chapter_3_models(keras, latent_dim)
+    assert architecture(course.conv_encoder(latent_dim)) == architecture(encoder)
+    assert architecture(course.conv_decoder(latent_dim)) == architecture(decoder)
+    assert course.conv_encoder(latent_dim).output_shape == (None, 1, 1, latent_dim)
+    assert course.conv_decoder(latent_dim).output_shape == (None, 28, 28, 1)
+
+
+def test_a_position_bias_decoder_has_one_bias_per_position_and_channel(keras):
+    shared, per_position = course.conv_decoder(2), course.conv_decoder(2, position_bias=True)
+    first_shared = shared.layers[0].count_params()  # 7 x 7 x 64 x 2 weights, 64 biases
+    first_dense = per_position.get_layer("dense_1").count_params()  # the same weights, 7 x 7 x 64 biases
+    assert (first_shared, first_dense) == (7 * 7 * 64 * 2 + 64, 7 * 7 * 64 * 2 + 7 * 7 * 64)
+    assert per_position.output_shape == (None, 28, 28, 1)
+    assert [layer.get_config() for layer in per_position.layers[-2:]] == [
+        layer.get_config() for layer in shared.layers[-2:]
+    ]
