@@ -14,6 +14,7 @@ import os
 import shutil
 import stat
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -335,3 +336,18 @@ def test_withheld_references_leave_the_rest_of_the_check_as_it_was():
         ("total", None, True),
         ("mean", None, True),
     ]
+
+
+def test_a_repository_in_a_closed_folder_is_named_with_what_to_do():
+    # pytest's own temporary folders are closed to other accounts: this one lies in /tmp, open to all
+    base = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        closed = base / "private"
+        (closed / "course" / "main").mkdir(parents=True)
+        os.chmod(base, 0o755)
+        os.chmod(closed, 0o700)
+        assert grade.closed_folder(closed / "course" / "main") == closed
+        os.chmod(closed, 0o711)
+        assert grade.closed_folder(closed / "course" / "main") is None
+    finally:
+        shutil.rmtree(base)

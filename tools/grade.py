@@ -41,6 +41,7 @@ import re
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -222,6 +223,14 @@ def runs_as(account: str, command: list[str]) -> bool:
         return False
 
 
+def closed_folder(path: Path) -> Path | None:
+    """Return the first folder from / down to ``path`` that other accounts cannot pass through, or None."""
+    for folder in [*reversed(path.resolve().parents), path.resolve()]:
+        if not os.stat(folder).st_mode & stat.S_IXOTH:
+            return folder
+    return None
+
+
 def shared_python(account: str) -> str:
     """Return a Python of the course environment that other accounts can run.
 
@@ -233,6 +242,13 @@ def shared_python(account: str) -> str:
     probe = ["-c", "import ipykernel, numpy"]
     if runs_as(account, [sys.executable, *probe]):
         return sys.executable
+    closed = closed_folder(ROOT)
+    if closed is not None:
+        raise GradingError(
+            f"the sandbox accounts cannot reach the repository: {closed} is closed to other accounts (mode "
+            f"{stat.filemode(closed.stat().st_mode)}); open it with 'chmod o+x {closed}' or keep the repository "
+            "in a folder that every account can pass through, then retry"
+        )
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     target = ROOT / "_build" / "shared-env"
     python = target / "bin" / "python"
