@@ -351,3 +351,109 @@ def test_a_repository_in_a_closed_folder_is_named_with_what_to_do():
         assert grade.closed_folder(closed / "course" / "main") is None
     finally:
         shutil.rmtree(base)
+
+
+# --------------------------------------------------------------------------------------------------
+# Trained weights reused: a submission whose training matches the reference run's does not train again
+# --------------------------------------------------------------------------------------------------
+
+TRAIN_CELLS = [
+    ("setup", None, "import numpy as np\nimport keras\nimport course\n\nkeras.utils.set_random_seed(0)"),
+    (
+        "data",
+        None,
+        "rng = np.random.default_rng(0)\ninputs = rng.normal(size=(256, 8)).astype('float32')\n"
+        "targets = inputs @ rng.normal(size=(8, 1)).astype('float32')",
+    ),
+    ("ex-train-solution", "solution", "### BEGIN SOLUTION\nhidden_units = 4\n### END SOLUTION"),
+    (
+        "train",
+        None,
+        "model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(hidden_units, activation='relu'),\n"
+        "                          keras.layers.Dense(1)])\n"
+        "model.compile(optimizer=keras.optimizers.Adam(0.01), loss='mse')\n"
+        "history = model.fit(inputs, targets, epochs=3, batch_size=32, verbose=0)",
+    ),
+    (
+        "ex-train-check",
+        2,
+        "course.expect_type('hidden_units', hidden_units, int, 'a whole number')\n"
+        "### BEGIN HIDDEN TESTS\n"
+        "course.grade_close('trained kernel', model.get_weights()[0], model.get_weights()[0],\n"
+        "                   'the trained network is not the one asked for', atol=1e-6)\n"
+        "course.grade_close('final loss', history.history['loss'][-1], history.history['loss'][-1],\n"
+        "                   'the trained network is not the one asked for', atol=1e-6)\n"
+        "### END HIDDEN TESTS",
+    ),
+]
+# Each student: the solution cell's source, the points, and how many calls of fit reuse the reference's.
+TRAINED = {
+    "same": ("hidden_units = 2 + 2\n", 2.0, {"hit": 1}),  # other code, the same network: reused
+    "other": ("hidden_units = 5\n", 0.0, {"miss": 1}),  # another network: trained, and wrong
+    # the same network after a NumPy draw that training never uses: the inputs of fit differ (the random
+    # state), so it trains, and gets what the reference got
+    "draw": ("hidden_units = 4\nnp.random.rand()\n", 2.0, {"miss": 1}),
+    # lists and reads the shared weights: it cannot list them, and an entry it finds is only ciphertext
+    "reader": (
+        "import os\nhidden_units = 5\nfolder = os.environ['COURSE_FIT_CACHE']\n"
+        "try:\n    print('LISTED', os.listdir(folder))\nexcept OSError:\n    print('DENIED')\n",
+        0.0,
+        {"miss": 1},
+    ),
+}
+
+
+def training_course(root: Path) -> Path:
+    root.mkdir(parents=True)
+    (root / "nbgrader_config.py").write_text(coursework.nbgrader_config())
+    source = root / "source" / "train"
+    source.mkdir(parents=True)
+    shutil.copy2(ROOT / "notebooks" / "course.py", source / "course.py")
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for cell_id, kind, text in TRAIN_CELLS:
+        cell = nbformat.v4.new_code_cell(text)
+        cell.id = cell_id
+        if kind == "solution":
+            cell.metadata["nbgrader"] = nbgrader_metadata(cell_id)
+        elif kind is not None:
+            cell.metadata["nbgrader"] = nbgrader_metadata(cell_id, points=kind)
+        notebook.cells.append(cell)
+    nbformat.write(notebook, source / "train.ipynb")
+    nbgrader(root, "generate_assignment", "train", "--force")
+    released = nbformat.read(root / "release" / "train" / "train.ipynb", as_version=4)
+    for student, (answer, _, _) in TRAINED.items():
+        folder = root / "submitted" / student / "train"
+        folder.mkdir(parents=True)
+        submission = nbformat.from_dict(json.loads(json.dumps(released)))
+        next(c for c in submission.cells if c.id == "ex-train-solution").source = answer
+        nbformat.write(submission, folder / "train.ipynb")
+        shutil.copy2(root / "release" / "train" / "course.py", folder / "course.py")
+    return root
+
+
+@needs_root
+@pytest.mark.slow
+def test_grading_reuses_the_reference_runs_training_only_where_it_is_the_same(tmp_path):
+    root = training_course(tmp_path / "course")
+    summary = grade.autograde_class(root, "train", jobs=2, notebook_timeout=300, memory=8 * 2**30, out=sys.stdout)
+    assert not summary["errors"], summary["errors"]
+    references = json.loads((root / "grading" / "train" / "references.json").read_text())
+    assert references["fits"] == {"train": {"stored": 1}}
+    scores = {row["student"]: row["score"] for row in coursework.score_rows(root)}
+    assert scores == {student: points for student, (_, points, _) in TRAINED.items()}
+    fits = {student: grade.fits_of(outcome) for student, outcome in summary["students"].items()}
+    assert fits == {student: reused for student, (_, _, reused) in TRAINED.items()}
+    assert summary["fits"] == {"hit": 1, "miss": 3}
+    differences = {student: o["notebooks"]["train"]["fit_differences"] for student, o in summary["students"].items()}
+    assert differences == {  # what an instructor reads to see why a submission trained
+        "same": [],
+        "other": ["call 1: differs in model"],
+        "draw": ["call 1: differs in random"],
+        "reader": ["call 1: differs in model"],
+    }
+    graded = nbformat.read(root / "autograded" / "reader" / "train" / "train.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
+    assert "DENIED" in printed and "LISTED" not in printed, printed
+    shared = next((grade.SANDBOX_ROOT / "fit-cache").glob("train-*"))
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o711 and shared.stat().st_uid == 0

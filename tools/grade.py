@@ -55,6 +55,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GRADE_PY = Path(__file__).resolve()
 HELPER_MODULE = ROOT / "notebooks" / "course.py"
+FIT_CACHE_MODULE = ROOT / "tools" / "fitcache.py"
 
 SANDBOX_GROUP = "nbgrader-sandbox"
 SANDBOX_PREFIX = "nbgrader-sandbox-"
@@ -189,6 +190,13 @@ def sandbox_kernel(args) -> None:
         MPLBACKEND="module://matplotlib_inline.backend_inline",
     )
     env["COURSE_GRADING_RECORD"] = str(folder / "answers.jsonl")
+    if args.fit_cache:  # the reference run's trained weights (tools/fitcache.py), read-only for the kernel
+        env.update(
+            COURSE_FIT_CACHE=args.fit_cache,
+            COURSE_FIT_CACHE_MODE="read",
+            COURSE_FIT_CACHE_MODULE=str(Path(args.fit_cache).parent / FIT_CACHE_MODULE.name),
+            COURSE_FIT_CACHE_LOG=str(folder / "fit-cache.jsonl"),
+        )
     os.chdir(folder)
     drop_privileges(account)
     command = [str(folder / "kernel.json") if part == args.connection_file else part for part in args.kernel_command]
@@ -314,6 +322,7 @@ def make_kernel_manager_class():
         sandbox_dir = ""
         sandbox_python = sys.executable
         memory_limit = MEMORY_LIMIT
+        fit_cache = ""
 
         def format_kernel_cmd(self, extra_arguments=None):
             command = super().format_kernel_cmd(extra_arguments)
@@ -331,6 +340,8 @@ def make_kernel_manager_class():
                 self.connection_file,
                 "--memory",
                 str(self.memory_limit),
+                "--fit-cache",
+                self.fit_cache,
                 "--",
                 *command,
             ]
@@ -365,6 +376,7 @@ def make_preprocessors():
         sandbox_python = Unicode(sys.executable).tag(config=True)
         notebook_timeout = Integer(NOTEBOOK_TIMEOUT).tag(config=True)
         memory_limit = Integer(MEMORY_LIMIT).tag(config=True)
+        fit_cache = Unicode("", help="the shared folder of the reference run's trained weights").tag(config=True)
 
         def __init__(self, *args, **kwargs):
             kwargs["kernel_manager_class"] = kernel_manager_class
@@ -376,6 +388,7 @@ def make_preprocessors():
             km.sandbox_dir = str(self._sandbox_dir)
             km.memory_limit = self.memory_limit
             km.sandbox_python = self.sandbox_python
+            km.fit_cache = self._fit_cache
             return km
 
         def on_cell_executed(self, **kwargs):
@@ -394,6 +407,9 @@ def make_preprocessors():
             self._sandbox_dir.mkdir(mode=0o700)
             (self._sandbox_dir / "tmp").mkdir()
             self._executed = set()
+            notebook = (resources or {}).get("nbgrader", {}).get("notebook", "")
+            weights = Path(self.fit_cache) / notebook if self.fit_cache and notebook else None
+            self._fit_cache = str(weights) if weights is not None and weights.is_dir() else ""
             for cell in nb.cells:
                 if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
                     cell.source = withhold_references(cell.source)
@@ -430,9 +446,13 @@ def make_preprocessors():
                 if record.is_file() and not record.is_symlink():
                     with open(record, "rb") as handle:
                         answers = handle.read(MAX_RECORD_BYTES).decode("utf-8", "replace")
+                fit_log = self._sandbox_dir / "fit-cache.jsonl"
+                fits = fit_events(fit_log) if fit_log.is_file() and not fit_log.is_symlink() else []
                 shutil.rmtree(self._sandbox_dir, ignore_errors=True)
             resources.setdefault("grading", {})
             resources["grading"]["answers"] = answers
+            resources["grading"]["fits"] = fit_counts(fits)
+            resources["grading"]["fit_events"] = fits
             resources["grading"]["stopped"] = stopped[0] if stopped else ""
             return nb, resources
 
@@ -502,6 +522,54 @@ def withhold_references(source: str) -> str:
     return exercises.HIDDEN_TESTS.sub(rewrite, source)
 
 
+def fit_events(path: Path) -> list[dict]:
+    """The calls of fit a log of tools/fitcache.py records: event (hit, miss, stored, not cacheable), detail,
+    and the digests of the key's parts; at most 1 MB of it (a kernel writes its own log)."""
+    events = []
+    try:
+        with open(path, "rb") as handle:
+            lines = handle.read(2**20).decode("utf-8", "replace").splitlines()
+    except OSError:
+        return events
+    for line in lines:
+        try:
+            entry = json.loads(line)
+            events.append(
+                {
+                    "event": str(entry["event"]),
+                    "detail": str(entry.get("detail", ""))[:300],
+                    "parts": {str(k): str(v) for k, v in dict(entry.get("parts") or {}).items()},
+                }
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue
+    return events
+
+
+def fit_counts(events: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in events:
+        counts[entry["event"]] = counts.get(entry["event"], 0) + 1
+    return counts
+
+
+def fit_differences(events: list[dict], reference_calls: list[dict]) -> list[str]:
+    """For each call of fit that trained, what differed from the reference run's call at the same place:
+    the parts of the key (``random``, ``fit.x``, ``model``, ...), or why it could not be looked up."""
+    differences = []
+    for index, entry in enumerate(events):
+        if entry["event"] == "not cacheable":
+            differences.append(f"call {index + 1}: not cacheable ({entry['detail']})")
+        elif entry["event"] == "miss":
+            reference = reference_calls[index] if index < len(reference_calls) else None
+            if reference is None:
+                differences.append(f"call {index + 1}: the reference run made no such call")
+                continue
+            parts = sorted(p for p in {*entry["parts"], *reference} if entry["parts"].get(p) != reference.get(p))
+            differences.append(f"call {index + 1}: differs in {', '.join(parts) or 'nothing (entry unreadable)'}")
+    return differences
+
+
 def parse_answers(text: str) -> dict[str, list]:
     """Return the student's recorded answers: key -> answers in the order they were recorded."""
     answers: dict[str, list] = {}
@@ -558,9 +626,13 @@ def kernel_arguments(course: Path) -> list[str]:
     return list(config.Execute.get("extra_arguments", [])) if "Execute" in config else []
 
 
-def reference_run(source: Path, notebook_name: str, extra_arguments: list[str], timeout: int) -> dict:
+def reference_run(
+    source: Path, notebook_name: str, extra_arguments: list[str], timeout: int, weights: Path | None = None
+) -> tuple[dict, dict]:
     """Run a source notebook (solutions and hidden tests) in a fresh kernel; return grade_id -> key -> the
-    references its hidden tests recorded. Raises GradingError if the solution fails its own tests."""
+    references its hidden tests recorded, and how many calls of fit it stored in ``weights`` (the trained
+    weights that students' kernels reuse, see tools/fitcache.py). Raises GradingError if the solution fails
+    its own tests."""
     import nbformat
     from nbclient import NotebookClient
     from nbgrader.utils import is_grade, is_solution
@@ -598,6 +670,13 @@ def reference_run(source: Path, notebook_name: str, extra_arguments: list[str], 
 
         saved = dict(os.environ)
         os.environ["COURSE_GRADING_RECORD"] = str(record)
+        if weights is not None:
+            os.environ.update(
+                COURSE_FIT_CACHE=str(weights),
+                COURSE_FIT_CACHE_MODE="write",
+                COURSE_FIT_CACHE_MODULE=str(FIT_CACHE_MODULE),
+                COURSE_FIT_CACHE_LOG=str(Path(tmp) / "fit-cache.jsonl"),
+            )
         os.environ.pop("PYTEST_CURRENT_TEST", None)  # ipykernel would otherwise capture no file descriptor
         try:
             client = NotebookClient(
@@ -613,7 +692,8 @@ def reference_run(source: Path, notebook_name: str, extra_arguments: list[str], 
         finally:
             os.environ.clear()
             os.environ.update(saved)
-    return per_cell
+        fits = fit_events(Path(tmp) / "fit-cache.jsonl")
+    return per_cell, fits
 
 
 def references(course: Path, assignment: str, timeout: int) -> Path:
@@ -623,15 +703,57 @@ def references(course: Path, assignment: str, timeout: int) -> Path:
         raise GradingError(f"no source folder {source}: run `nbgrader generate_assignment {assignment}` there first")
     digest = sha256_of(source)
     target = course / "grading" / assignment / "references.json"
+    weights = target.parent / "weights"
     if target.is_file():
         cached = json.loads(target.read_text())
-        if cached.get("source_sha256") == digest:
+        if cached.get("source_sha256") == digest and "fits" in cached and weights.is_dir():
             return target
-    notebooks = {}
+    shutil.rmtree(weights, ignore_errors=True)
+    weights.mkdir(parents=True)
+    notebooks, fits, calls = {}, {}, {}
     for path in sorted(source.glob("*.ipynb")):
-        notebooks[path.stem] = reference_run(source, path.name, kernel_arguments(course), timeout)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps({"source_sha256": digest, "notebooks": notebooks}, indent=1))
+        notebooks[path.stem], events = reference_run(
+            source, path.name, kernel_arguments(course), timeout, weights / path.stem
+        )
+        fits[path.stem] = fit_counts(events)
+        calls[path.stem] = [entry["parts"] for entry in events]
+    target.write_text(
+        json.dumps({"source_sha256": digest, "notebooks": notebooks, "fits": fits, "fit_calls": calls}, indent=1)
+    )
+    return target
+
+
+def share_fit_cache(course: Path, assignment: str) -> Path:
+    """Copy the reference run's trained weights where the sandbox accounts can open them, not list them.
+
+    The folder (under SANDBOX_ROOT, root's, modes 0711 and 0644) holds the weights of each notebook and
+    tools/fitcache.py, which a grading kernel loads; an entry opens only with the inputs of its call of fit
+    (see tools/fitcache.py), so a kernel that can read the folder gets nothing it could not train itself."""
+    weights = course / "grading" / assignment / "weights"
+    digest = hashlib.sha256(
+        (sha256_of(weights) if weights.is_dir() else "none").encode() + FIT_CACHE_MODULE.read_bytes()
+    ).hexdigest()[:16]
+    base = SANDBOX_ROOT / "fit-cache"
+    base.mkdir(parents=True, exist_ok=True)
+    os.chmod(base, 0o711)
+    target = base / f"{assignment}-{digest}"
+    for stale in base.glob(f"{assignment}-*"):
+        if stale != target:
+            shutil.rmtree(stale, ignore_errors=True)
+    if not target.is_dir():
+        partial = base / f".{assignment}-{uuid.uuid4().hex}"
+        if weights.is_dir():
+            shutil.copytree(weights, partial)
+        else:
+            partial.mkdir()
+        shutil.copy(FIT_CACHE_MODULE, partial / FIT_CACHE_MODULE.name)
+        for path in [partial, *partial.rglob("*")]:
+            os.chown(path, 0, 0)
+            os.chmod(path, 0o711 if path.is_dir() else 0o644)
+        try:
+            partial.rename(target)
+        except OSError:  # another grading process made it first
+            shutil.rmtree(partial, ignore_errors=True)
     return target
 
 
@@ -648,7 +770,9 @@ def load_config(course: Path):
     return PyFileConfigLoader(path.name, str(course)).load_config() if path.is_file() else Config()
 
 
-def grading_config(course: Path, reference_file: Path, account: str, notebook_timeout: int, memory: int):
+def grading_config(
+    course: Path, reference_file: Path, account: str, notebook_timeout: int, memory: int, fit_cache: str = ""
+):
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (
         AssignLatePenalties,
@@ -675,6 +799,7 @@ def grading_config(course: Path, reference_file: Path, account: str, notebook_ti
     config.SandboxExecute.sandbox_python = shared_python(account)
     config.SandboxExecute.notebook_timeout = notebook_timeout
     config.SandboxExecute.memory_limit = memory
+    config.SandboxExecute.fit_cache = fit_cache
     config.VerifyAnswers.reference_file = str(reference_file)
     return config, verify_answers
 
@@ -687,14 +812,20 @@ def grade_student(args) -> dict:
     start = time.monotonic()
     with sandbox_account() as account:
         config, verify_answers = grading_config(
-            course, Path(args.references), account.pw_name, args.notebook_timeout, args.memory
+            course, Path(args.references), account.pw_name, args.notebook_timeout, args.memory, args.fit_cache
         )
         seen = {}
         original = verify_answers.preprocess
 
+        reference_calls = json.loads(Path(args.references).read_text()).get("fit_calls", {})
+
         def keep(self, nb, resources):  # the verdicts and the stop reason of each notebook, for the summary
             nb, resources = original(self, nb, resources)
-            seen[resources["nbgrader"]["notebook"]] = dict(resources.get("grading", {}), answers=None)
+            notebook = resources["nbgrader"]["notebook"]
+            grading = dict(resources.get("grading", {}), answers=None)
+            events = grading.pop("fit_events", [])
+            grading["fit_differences"] = fit_differences(events, reference_calls.get(notebook, []))
+            seen[notebook] = grading
             return nb, resources
 
         verify_answers.preprocess = keep
@@ -829,6 +960,20 @@ def status_of(outcome: dict) -> str:
     return "late" if outcome.get("late") else "graded"
 
 
+def fits_of(outcome: dict) -> dict[str, int]:
+    """The calls of fit in a student's kernels: reused from the reference run ("hit") or trained."""
+    total: dict[str, int] = {}
+    for notebook in outcome.get("notebooks", {}).values():
+        for event, count in (notebook.get("fits") or {}).items():
+            total[event] = total.get(event, 0) + count
+    return total
+
+
+def fits_text(fits: dict[str, int]) -> str:
+    reused, trained = fits.get("hit", 0), fits.get("miss", 0) + fits.get("not cacheable", 0)
+    return f"fits reused {reused}/{reused + trained}" if reused + trained else ""
+
+
 def progress_bar(done: int, total: int, width: int = 20) -> str:
     filled = round(width * done / total) if total else width
     return "#" * filled + "." * (width - filled)
@@ -854,6 +999,7 @@ def autograde_class(
     cell_timeout = int(config.Execute.get("timeout", 720)) if "Execute" in config else 720
     start = time.monotonic()
     reference_file = references(course, assignment, cell_timeout)
+    fit_cache = share_fit_cache(course, assignment)
     reference_seconds = time.monotonic() - start
     submitted = submitted_students(course, assignment)
     chosen = students or submitted
@@ -887,6 +1033,8 @@ def autograde_class(
             str(notebook_timeout),
             "--memory",
             str(memory),
+            "--fit-cache",
+            str(fit_cache),
         ]
         env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
         try:
@@ -909,7 +1057,8 @@ def autograde_class(
             shown = f"{score:g}/{outcome['max_score']:g}" if score is not None else "-"
             print(
                 f"[{progress_bar(len(outcomes), len(chosen))}] {len(outcomes):>3}/{len(chosen)} "
-                f"{outcome['student']:<20} {shown:>9} {outcome.get('seconds', 0):>6.1f} s  {status_of(outcome)}",
+                f"{outcome['student']:<20} {shown:>9} {outcome.get('seconds', 0):>6.1f} s  {status_of(outcome)}"
+                + (f"  ({fits_text(fits_of(outcome))})" if fits_text(fits_of(outcome)) else ""),
                 file=out,
                 flush=True,
             )
@@ -926,6 +1075,10 @@ def autograde_class(
             if verdict == "kernel only"
         }
     )
+    fits: dict[str, int] = {}
+    for outcome in outcomes:
+        for event, count in fits_of(outcome).items():
+            fits[event] = fits.get(event, 0) + count
     summary = {
         "assignment": assignment,
         "jobs": jobs,
@@ -939,13 +1092,15 @@ def autograde_class(
         "reference_seconds": round(reference_seconds, 1),
         "seconds_per_student": round(wall / len(outcomes), 1) if outcomes else None,
         "peak_memory_mib": round(sampler.peak / 2**20),
+        "fits": fits,
         "students": {o["student"]: o for o in sorted(outcomes, key=lambda o: o["student"])},
     }
     print(
         f"{assignment}: {summary['graded']} graded, {len(summary['errors'])} errors, {len(summary['stopped'])} "
         f"stopped by a limit, {len(summary['late'])} late, {len(missing)} not submitted; "
         f"{wall:.0f} s wall time with {jobs} worker(s) ({summary['seconds_per_student']} s per student), "
-        f"peak memory {summary['peak_memory_mib']} MiB",
+        f"peak memory {summary['peak_memory_mib']} MiB"
+        + (f"; {fits_text(fits)} (trained weights of the reference run)" if fits_text(fits) else ""),
         file=out,
         flush=True,
     )
@@ -1064,11 +1219,13 @@ def main(argv: list[str] | None = None) -> int:
         one.add_argument(name, required=True)
     one.add_argument("--notebook-timeout", type=int, required=True)
     one.add_argument("--memory", type=int, required=True)
+    one.add_argument("--fit-cache", default="", help="the shared folder of the reference run's trained weights")
     kernel = commands.add_parser("sandbox-kernel")  # run by SandboxKernelManager, as root
     kernel.add_argument("--user", required=True)
     kernel.add_argument("--dir", required=True)
     kernel.add_argument("--connection-file", required=True)
     kernel.add_argument("--memory", type=int, required=True)
+    kernel.add_argument("--fit-cache", default="")
     kernel.add_argument("kernel_command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
 
