@@ -723,6 +723,32 @@ def autograde_time(chapter: Path) -> dict:
     }
 
 
+def sandbox_grading_time(chapter: Path) -> dict:
+    """Grade one solved submission of a chapter with tools/grade.py (as root: the sandbox, and the reference
+    run's trained weights reused); return the reference run's time (once per assignment), the time per
+    student, the calls of fit reused and the score."""
+    import io
+    import tempfile
+
+    import grade
+
+    with tempfile.TemporaryDirectory() as tmp:
+        course = Path(tmp) / "course"
+        write_assignments(course)
+        nbgrader_command(course, "generate_assignment", chapter.stem, "--force")
+        shutil.copytree(course / "source" / chapter.stem, course / "submitted" / "solved" / chapter.stem)
+        summary = grade.autograde_class(course, chapter.stem, ["solved"], jobs=1, out=io.StringIO())
+        student = summary["students"].get("solved", {})
+        fits = grade.fits_of(student)
+    return {
+        "notebook": chapter.name,
+        "reference_seconds": summary["reference_seconds"],
+        "seconds": summary["seconds_per_student"],
+        "fits_reused": f"{fits.get('hit', 0)}/{sum(fits.values())}",
+        "score": f"{student.get('score')}/{student.get('max_score')}",
+    }
+
+
 # --------------------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------------------
