@@ -21,6 +21,11 @@ functions, ``np.allclose`` forced true, overwritten exercise data, a handler tha
 turn a wrong answer into points. Graded parts whose hidden tests record nothing are graded by the kernel
 alone and listed as "kernel only" in the summary.
 
+The reference run also stores what each Keras ``fit`` left (tools/fitcache.py, in
+``<course>/grading/<assignment>/weights/``); a student's kernel whose call of ``fit`` has exactly the
+reference's inputs gets that state back instead of training, and any other call trains. The summary counts
+the reused calls and names, for each call that trained, the part of its inputs that differed.
+
 ``autograde`` grades the students in parallel processes (``--jobs``), prints one line per student as it is
 done and a summary (scores, time per student, wall time, peak memory of the grading processes); a
 submission that hangs or exhausts memory is marked and the others are graded.
