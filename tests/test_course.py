@@ -273,6 +273,18 @@ def test_prepare_images_scales_and_adds_a_channel():
         course.prepare_images(np.zeros((2, 28, 28, 1), dtype=np.uint8))
 
 
+def test_prepare_images_gives_the_bits_of_a_plain_division_and_leaves_its_input_alone():
+    # the stored outputs were computed from `images.astype("float32") / 255.0`: the in-place division must give
+    # the very same float32 values, for every pixel value, and must not write into a float array it was given
+    every_value = np.arange(256, dtype=np.uint8).reshape(1, 16, 16)
+    np.testing.assert_array_equal(
+        course.prepare_images(every_value)[..., 0], every_value.astype("float32") / 255.0, strict=True
+    )
+    floats = every_value.astype("float32")
+    course.prepare_images(floats)
+    np.testing.assert_array_equal(floats, every_value.astype("float32"))
+
+
 def test_mnist_splits_holds_out_the_last_training_images(monkeypatch):
     """Stand-in MNIST: image i has every pixel equal to i % 256 and label i % 10 (i counts 0..6999)."""
     train = np.arange(6000)

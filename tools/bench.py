@@ -102,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         html = Path(tmp) / "_build" / "html"
         report["pages"] = [page_weight(html, page) for page in toc_pages()]
 
-    # Grading cost: one solved submission of chapter 3 and later chapters. As root, through tools/grade.py
-    # (make grade: the sandbox, the reference run once, its trained weights reused); else plain nbgrader.
+    # Grading cost: three solved submissions of chapter 3 and later chapters, one after another. As root,
+    # through tools/grade.py (make grade: the sandbox, the reference run once, its trained weights reused);
+    # else plain nbgrader.
     from coursework import autograde_time, sandbox_grading_time
 
     if os.geteuid() == 0:
@@ -129,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nbook build: {report['book_build']['seconds']} s\n")
     if "grading" in report:
         columns = [("make grade", "notebook"), ("reference run (s, once)", "reference_seconds"),
-                   ("seconds per student", "seconds"), ("fits reused", "fits_reused"), ("score", "score")]  # fmt: skip
+                   ("students", "students"), ("seconds per student", "seconds"),
+                   ("fastest / slowest (s)", "fastest_slowest"), ("fits reused", "fits_reused"), ("score", "score")]  # fmt: skip
         print(table(report["grading"], columns), "\n")
     else:
         print(

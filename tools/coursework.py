@@ -723,29 +723,39 @@ def autograde_time(chapter: Path) -> dict:
     }
 
 
-def sandbox_grading_time(chapter: Path) -> dict:
-    """Grade one solved submission of a chapter with tools/grade.py (as root: the sandbox, and the reference
-    run's trained weights reused); return the reference run's time (once per assignment), the time per
-    student, the calls of fit reused and the score."""
+def sandbox_grading_time(chapter: Path, students: int = 3) -> dict:
+    """Grade ``students`` copies of a solved submission of a chapter with tools/grade.py, one after another (as
+    root: the sandbox, and the reference run's trained weights reused); return the reference run's time (once
+    per assignment), the mean time per student with the fastest and slowest (one student's time alone moves by
+    seconds from run to run), the calls of fit reused and the scores."""
     import io
     import tempfile
 
     import grade
 
+    names = [f"solved-{number}" for number in range(1, students + 1)]
     with tempfile.TemporaryDirectory() as tmp:
         course = Path(tmp) / "course"
         write_assignments(course)
         nbgrader_command(course, "generate_assignment", chapter.stem, "--force")
-        shutil.copytree(course / "source" / chapter.stem, course / "submitted" / "solved" / chapter.stem)
-        summary = grade.autograde_class(course, chapter.stem, ["solved"], jobs=1, out=io.StringIO())
-        student = summary["students"].get("solved", {})
-        fits = grade.fits_of(student)
+        for name in names:
+            shutil.copytree(course / "source" / chapter.stem, course / "submitted" / name / chapter.stem)
+        summary = grade.autograde_class(course, chapter.stem, names, jobs=1, out=io.StringIO())
+    outcomes = [summary["students"].get(name, {}) for name in names]
+    seconds = [outcome.get("seconds") for outcome in outcomes if outcome.get("seconds") is not None]
+    fits: dict[str, int] = {}
+    for outcome in outcomes:
+        for event, count in grade.fits_of(outcome).items():
+            fits[event] = fits.get(event, 0) + count
+    scores = sorted({f"{outcome.get('score')}/{outcome.get('max_score')}" for outcome in outcomes})
     return {
         "notebook": chapter.name,
         "reference_seconds": summary["reference_seconds"],
+        "students": students,
         "seconds": summary["seconds_per_student"],
+        "fastest_slowest": f"{min(seconds):.1f} / {max(seconds):.1f}" if seconds else "-",
         "fits_reused": f"{fits.get('hit', 0)}/{sum(fits.values())}",
-        "score": f"{student.get('score')}/{student.get('max_score')}",
+        "score": ", ".join(scores),
     }
 
 

@@ -67,8 +67,14 @@ class Uncacheable(Exception):
 
 
 def _numpy(value) -> np.ndarray:
-    """A tensor's or variable's value as a NumPy array."""
+    """A tensor's or variable's value as a NumPy array of its own: later changes to a variable do not reach it."""
     return np.array(value.numpy()) if hasattr(value, "numpy") else np.asarray(value)
+
+
+def _view(value) -> np.ndarray:
+    """A tensor's or variable's value as a NumPy array to describe at once: it may share the tensor's memory
+    (no copy of a training set for every call of ``fit``)."""
+    return np.asarray(value.numpy()) if hasattr(value, "numpy") else np.asarray(value)
 
 
 def _from_library(obj) -> bool:
@@ -85,11 +91,15 @@ class Description:
         self.layer_names: dict[str, str] = {}  # a layer's name -> its order (see canonical_names)
         self.parts: dict[str, hashlib._Hash] = {}  # a digest per part (machine, model, fit.x, random, ...)
 
-    def add(self, tag: str, data: bytes) -> None:
-        record = tag.encode() + b"\0" + len(data).to_bytes(8, "little") + data
-        self._hash.update(record)
+    def add(self, tag: str, data) -> None:
+        """Feed one tagged record (bytes, or an array's memory) to the key and to its part's digest; the record is
+        hashed in place, not copied (a training set is hundreds of megabytes)."""
+        data = memoryview(data)
+        header = tag.encode() + b"\0" + data.nbytes.to_bytes(8, "little")
         part = re.split(r"[.:\[]", tag, maxsplit=1)[0]
-        self.parts.setdefault(part, hashlib.sha256()).update(record)
+        for digest in (self._hash, self.parts.setdefault(part, hashlib.sha256())):
+            digest.update(header)
+            digest.update(data)
 
     def part_digests(self) -> dict[str, str]:
         """Short digests of the key's parts: the log names the parts in which a missed call differs."""
@@ -103,7 +113,7 @@ class Description:
         if value.dtype == object:
             raise Uncacheable(f"{tag}: an array of Python objects")
         self.text(tag + ":meta", f"{value.dtype.str}{value.shape}")
-        self.add(tag, value.tobytes())
+        self.add(tag, value.reshape(-1).view(np.uint8))  # its bytes, without a copy
 
     def digest(self) -> bytes:
         return self._hash.digest()
@@ -118,7 +128,7 @@ class Description:
         elif isinstance(value, (np.ndarray, np.generic)):
             self.array(tag, value)
         elif isinstance(value, (tf.Tensor, tf.Variable, keras.Variable)):
-            self.array(tag, _numpy(value))
+            self.array(tag, _view(value))
         elif isinstance(value, (list, tuple)):
             self.text(tag, f"{type(value).__name__}[{len(value)}]")
             for index, item in enumerate(value):
