@@ -52,7 +52,7 @@ DIR_VARIABLE = "COURSE_FIT_CACHE"
 MODE_VARIABLE = "COURSE_FIT_CACHE_MODE"  # "write" (the reference run) or "read" (a student's kernel)
 LOG_VARIABLE = "COURSE_FIT_CACHE_LOG"
 MODULE_VARIABLE = "COURSE_FIT_CACHE_MODULE"  # this file, loaded by the course's kernel configuration
-FORMAT = b"course-fit-cache 1"
+FORMAT = b"course-fit-cache 2"
 LIBRARIES = ("keras", "tensorflow", "tf_keras", "numpy", "builtins", "abc", "typing", "collections", "math")
 SIMPLE = (type(None), bool, int, float, complex, str, bytes)
 
@@ -83,10 +83,11 @@ def _from_library(obj) -> bool:
 
 
 class Description:
-    """A SHA-256 fed with tagged parts; ``feed`` describes any value this module knows, else raises Uncacheable."""
+    """SHA-256 digests of tagged records, one per part of the key (machine, model, compile, fit, random, ...);
+    ``feed`` describes any value this module knows, else raises Uncacheable. The key is the digest of the parts'
+    digests, so every record is hashed once."""
 
     def __init__(self):
-        self._hash = hashlib.sha256(FORMAT)
         self._seen: set = set()  # ids of what was described (a layer, a class, a function, attributes)
         self.layer_names: dict[str, str] = {}  # a layer's name -> its order (see canonical_names)
         self.parts: dict[str, hashlib._Hash] = {}  # a digest per part (machine, model, fit.x, random, ...)
@@ -97,9 +98,9 @@ class Description:
         data = memoryview(data)
         header = tag.encode() + b"\0" + data.nbytes.to_bytes(8, "little")
         part = re.split(r"[.:\[]", tag, maxsplit=1)[0]
-        for digest in (self._hash, self.parts.setdefault(part, hashlib.sha256())):
-            digest.update(header)
-            digest.update(data)
+        digest = self.parts.setdefault(part, hashlib.sha256())
+        digest.update(header)
+        digest.update(data)
 
     def part_digests(self) -> dict[str, str]:
         """Short digests of the key's parts: the log names the parts in which a missed call differs."""
@@ -116,7 +117,12 @@ class Description:
         self.add(tag, value.reshape(-1).view(np.uint8))  # its bytes, without a copy
 
     def digest(self) -> bytes:
-        return self._hash.digest()
+        # a record's part follows from its tag, and its tag is hashed with it: the parts' digests, in the order
+        # of their names, pin down every record
+        key = hashlib.sha256(FORMAT)
+        for part, digest in sorted(self.parts.items()):
+            key.update(part.encode() + b"\0" + digest.digest())
+        return key.digest()
 
     # ---- any value ----
     def feed(self, tag: str, value) -> None:
