@@ -68,7 +68,7 @@ class Uncacheable(Exception):
 
 def _numpy(value) -> np.ndarray:
     """A tensor's or variable's value as a NumPy array of its own: later changes to a variable do not reach it."""
-    return np.array(value.numpy()) if hasattr(value, "numpy") else np.asarray(value)
+    return np.array(_view(value))
 
 
 def _view(value) -> np.ndarray:
@@ -93,8 +93,8 @@ class Description:
         self.parts: dict[str, hashlib._Hash] = {}  # a digest per part (machine, model, fit.x, random, ...)
 
     def add(self, tag: str, data) -> None:
-        """Feed one tagged record (bytes, or an array's memory) to the key and to its part's digest; the record is
-        hashed in place, not copied (a training set is hundreds of megabytes)."""
+        """Feed one tagged record (bytes, or an array's memory) to its part's digest; the record is hashed in
+        place, not copied (a training set is hundreds of megabytes)."""
         data = memoryview(data)
         header = tag.encode() + b"\0" + data.nbytes.to_bytes(8, "little")
         part = re.split(r"[.:\[]", tag, maxsplit=1)[0]
