@@ -182,16 +182,18 @@ RIGGED = {
 }
 
 
-def rig_course(root: Path) -> Path:
-    """A one-notebook nbgrader course whose hidden tests record answers, with every RIGGED submission."""
+def one_notebook_course(root: Path, name: str, cells) -> nbformat.NotebookNode:
+    """An nbgrader course at ``root`` with one assignment ``name``: a notebook of ``cells`` (id, kind, text;
+    kind "solution", a check's points, or None) beside the course's course.py, generated; return the released
+    notebook."""
     root.mkdir(parents=True)
     (root / "nbgrader_config.py").write_text(coursework.nbgrader_config())
-    source = root / "source" / "rig"
+    source = root / "source" / name
     source.mkdir(parents=True)
     shutil.copy2(ROOT / "notebooks" / "course.py", source / "course.py")
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    for cell_id, kind, text in RIG_CELLS:
+    for cell_id, kind, text in cells:
         cell = nbformat.v4.new_code_cell(text)
         cell.id = cell_id
         if kind == "solution":
@@ -199,9 +201,14 @@ def rig_course(root: Path) -> Path:
         elif kind is not None:
             cell.metadata["nbgrader"] = nbgrader_metadata(cell_id, points=kind)
         notebook.cells.append(cell)
-    nbformat.write(notebook, source / "rig.ipynb")
-    nbgrader(root, "generate_assignment", "rig", "--force")
-    released = nbformat.read(root / "release" / "rig" / "rig.ipynb", as_version=4)
+    nbformat.write(notebook, source / f"{name}.ipynb")
+    nbgrader(root, "generate_assignment", name, "--force")
+    return nbformat.read(root / "release" / name / f"{name}.ipynb", as_version=4)
+
+
+def rig_course(root: Path) -> Path:
+    """A one-notebook nbgrader course whose hidden tests record answers, with every RIGGED submission."""
+    released = one_notebook_course(root, "rig", RIG_CELLS)
     for student, (answer, _) in RIGGED.items():
         folder = root / "submitted" / student / "rig"
         folder.mkdir(parents=True)
@@ -404,24 +411,8 @@ TRAINED = {
 
 
 def training_course(root: Path) -> Path:
-    root.mkdir(parents=True)
-    (root / "nbgrader_config.py").write_text(coursework.nbgrader_config())
-    source = root / "source" / "train"
-    source.mkdir(parents=True)
-    shutil.copy2(ROOT / "notebooks" / "course.py", source / "course.py")
-    notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    for cell_id, kind, text in TRAIN_CELLS:
-        cell = nbformat.v4.new_code_cell(text)
-        cell.id = cell_id
-        if kind == "solution":
-            cell.metadata["nbgrader"] = nbgrader_metadata(cell_id)
-        elif kind is not None:
-            cell.metadata["nbgrader"] = nbgrader_metadata(cell_id, points=kind)
-        notebook.cells.append(cell)
-    nbformat.write(notebook, source / "train.ipynb")
-    nbgrader(root, "generate_assignment", "train", "--force")
-    released = nbformat.read(root / "release" / "train" / "train.ipynb", as_version=4)
+    """A one-notebook nbgrader course that trains a small network, with every TRAINED submission."""
+    released = one_notebook_course(root, "train", TRAIN_CELLS)
     for student, (answer, _, _) in TRAINED.items():
         folder = root / "submitted" / student / "train"
         folder.mkdir(parents=True)
