@@ -337,3 +337,16 @@ def test_phone_screen_reads_without_scrolling_sideways(browser, base_url, path):
         assert navigation.bounding_box()["width"] <= PHONE["width"]
     finally:
         context.close()
+
+
+def test_a_code_line_of_80_characters_fits_its_box_on_a_laptop_screen(page):
+    # book/_static/course.css: code at 13 px, so that the chapters' lines of about 80 characters do not make a
+    # reader at 1280 px scroll sideways (at the theme's 14 px a box held 77). Longer lines may still scroll.
+    page.goto("notebooks/03_conv_autoencoder.html")
+    scrolling = page.eval_on_selector_all(
+        ".cell_input div.highlight pre",
+        """boxes => boxes.filter(b => b.scrollWidth > b.clientWidth + 1)
+                       .map(b => Math.max(...b.textContent.split('\\n').map(line => line.length)))""",
+    )
+    short = [length for length in scrolling if length <= 80]
+    assert not short, f"code boxes that scroll sideways although their longest line is 80 characters or less: {short}"
