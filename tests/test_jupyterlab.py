@@ -18,7 +18,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+import nbformat
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import chapters as toc
 import coursework
@@ -114,10 +116,23 @@ def test_jupyterlab_renders_the_chapters_myst(lab, page):
     errors = page.locator(".jp-NotebookPanel .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert errors.count() == 0, f"the first cells wrote to stderr: {errors.first.inner_text()[:300]}"
 
-    # a rendered markdown cell hides its editor: innerText is what the reader sees
-    rendered = page.eval_on_selector_all(
-        ".jp-NotebookPanel .jp-MarkdownCell.jp-mod-rendered .jp-Cell-inputArea", "nodes => nodes.map(n => n.innerText)"
-    )
+    # a rendered markdown cell hides its editor: innerText is what the reader sees. jupyterlab-myst renders
+    # cell after cell; on a busy machine the later ones are still empty for a while, so wait until every
+    # markdown cell of the chapter that holds words shows some text (else the checks below read blanks). A
+    # solution's closing fence is a cell that shows nothing.
+    selector = ".jp-NotebookPanel .jp-MarkdownCell.jp-mod-rendered .jp-Cell-inputArea"
+    worded = sum(1 for c in nbformat.read(toc.chapters()[0], as_version=4).cells
+                 if c.cell_type == "markdown" and re.search(r"\w", c.source)
+                 and not re.fullmatch(r"```\{solution-end\}\s*```\s*", c.source))  # fmt: skip
+    try:
+        page.wait_for_function(
+            f"n => [...document.querySelectorAll({selector!r})].filter(c => c.innerText.trim()).length >= n",
+            arg=worded,
+        )
+    except PlaywrightTimeout:
+        shown = page.eval_on_selector_all(selector, "nodes => nodes.filter(n => n.innerText.trim()).length")
+        pytest.fail(f"after 120 s, {shown} of the chapter's {worded} markdown cells with words show any text")
+    rendered = page.eval_on_selector_all(selector, "nodes => nodes.map(n => n.innerText)")
     assert len(rendered) >= 10, f"only {len(rendered)} markdown cells were rendered"
     text = "\n".join(rendered)
     found = RAW_MYST.search(text)
