@@ -58,6 +58,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT / "tools") not in sys.path:  # exercises and coursework, beside this file, when it is loaded by path
+    sys.path.insert(0, str(ROOT / "tools"))
 GRADE_PY = Path(__file__).resolve()
 HELPER_MODULE = ROOT / "notebooks" / "course.py"
 FIT_CACHE_MODULE = ROOT / "tools" / "fitcache.py"
@@ -498,7 +500,6 @@ def withhold_references(source: str) -> str:
     runs, never sees a reference; the grader compares the recorded answers with the pristine ones."""
     import ast
 
-    sys.path.insert(0, str(ROOT / "tools"))
     import exercises  # the hidden-test region as the exercise model reads it
 
     class Withhold(ast.NodeTransformer):
@@ -1130,7 +1131,6 @@ def make_feedback_preprocessor():
     from nbgrader.preprocessors import NbGraderPreprocessor
     from nbgrader.utils import is_grade
 
-    sys.path.insert(0, str(ROOT / "tools"))
     import exercises  # visible(): the check as released, tested to remove what nbgrader's ClearHiddenTests does
 
     class HideHiddenTests(NbGraderPreprocessor):
@@ -1164,7 +1164,6 @@ def generate_feedback(course: Path, assignment: str, student: str | None = None)
 def canvas_rows(course: Path) -> tuple[list[str], list[dict]]:
     """Return Canvas's gradebook columns and one row per student: one column per assignment and graded
     exercise (``01_conv2d: ex-conv2d-predict``), points as numbers, "not submitted" left empty."""
-    sys.path.insert(0, str(ROOT / "tools"))
     import coursework
 
     rows = coursework.score_rows(course)
