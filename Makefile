@@ -32,6 +32,13 @@ PYTEST_ARGS ?=
 # make test runs two pytest workers (the machine's two cores); each test file stays on one worker, so a
 # notebook's cells run in order in one kernel. TEST_JOBS=0 runs everything in one process.
 TEST_JOBS ?= 2
+# Each worker's kernels get their share of the cores for TensorFlow's ops (cores / workers, at least 1): the
+# chapters' small networks gain little from a second thread per op (chapter 3 alone: 285 s with two, 274 s with
+# one, and a sixth less CPU time), and two kernels that each split every op over both cores wait on each other.
+# The checked outputs do not depend on it: make test-stability compares them under one thread per op and under
+# TensorFlow's default. TEST_THREADS=0 leaves TensorFlow's default.
+TEST_THREADS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1); j=$(TEST_JOBS); \
+  if [ "$$j" -gt 0 ] 2>/dev/null; then t=$$((n / j)); echo $$((t > 0 ? t : 1)); else echo 0; fi)
 STABILITY_ARGS ?=
 BENCH_ARGS  ?=
 
@@ -65,7 +72,7 @@ book: $(STAMP)
 	@echo "The book is at: $(CURDIR)/_build/html/index.html"
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder --durations=15 $(PYTEST_ARGS)
+	TF_NUM_INTRAOP_THREADS=$(TEST_THREADS) $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder --durations=15 $(PYTEST_ARGS)
 
 # Not part of make test: it executes every chapter three more times (see tools/stability.py).
 test-stability: $(STAMP)

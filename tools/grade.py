@@ -76,7 +76,14 @@ NOTEBOOK_TIMEOUT = 1800
 # long before the machine runs out of memory.
 MEMORY_LIMIT = 8 * 2**30
 MAX_RECORD_BYTES = 64 * 2**20
-KERNEL_ENV = ("PATH", "LANG", "LC_ALL", "MNIST_NPZ", "TF_CPP_MIN_LOG_LEVEL", "PYTHONDONTWRITEBYTECODE")
+# What a sandbox kernel keeps of the grader's environment. The settings of TensorFlow's floating-point path
+# (threads, oneDNN) are among them: the reference run trains in the grader's environment, and a student's
+# kernel reuses its weights only if it would have computed the same way (tools/fitcache.py keys on them).
+KERNEL_ENV = (
+    *("PATH", "LANG", "LC_ALL", "MNIST_NPZ", "TF_CPP_MIN_LOG_LEVEL", "PYTHONDONTWRITEBYTECODE"),
+    *("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS"),
+    "ONEDNN_MAX_CPU_ISA",
+)
 
 
 class GradingError(RuntimeError):
