@@ -33,8 +33,10 @@ PYTEST_ARGS ?=
 # notebook's cells run in order in one kernel. TEST_JOBS=0 runs everything in one process.
 TEST_JOBS ?= 2
 # Each worker's kernels get their share of the cores for TensorFlow's ops (cores / workers, at least 1): the
-# chapters' small networks gain little from a second thread per op (chapter 3 alone: 285 s with two, 274 s with
-# one, and a sixth less CPU time), and two kernels that each split every op over both cores wait on each other.
+# chapters' small networks gain little from a second thread per op, and a kernel that splits every op over
+# cores another kernel uses spends CPU time waiting. Measured on 2 cores: chapter 3 alone took 274 s and 319 CPU
+# seconds with one thread, 285 s and 381 with two; chapters 4 and 5 side by side took 284 s and 490 CPU seconds
+# with one thread each, 299 s and 521 with two.
 # The checked outputs do not depend on it: make test-stability compares them under one thread per op and under
 # TensorFlow's default. TEST_THREADS=0 leaves TensorFlow's default.
 TEST_THREADS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1); j=$(TEST_JOBS); \

@@ -6,7 +6,10 @@ Each chapter of `_toc.yml` is executed in a fresh kernel (a copy; the notebook o
 wall time and the kernel's peak resident memory are taken; the times go to notebooks/run_times.json too,
 from which each chapter's opening section states its run time. Then the book is built into a temporary directory
 and timed, and each page's weight is summed from the files it loads (tools/sitecheck.py). With --tests, the
-whole test suite is run and timed too. The figures are printed as tables and written to a JSON file. Targets
+whole test suite is run and timed too (as `make test` runs it). With --class N (as root), a class of N solved
+submissions of chapters 1, 2 and 4 (or --class-chapters) is graded with 1, 2 and 4 workers (or --class-jobs), as
+`make grade` grades it: wall time, speed-up and peak memory. The figures are printed as tables and written to a
+JSON file. Targets
 (on a 2-core machine): all notebooks under 4 minutes, the book build under 30 s, `make test` under 10
 minutes, chapter pages under 2 MB.
 """
@@ -79,9 +82,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "bench.json")
     parser.add_argument("--tests", action="store_true", help="also run and time the whole test suite")
     parser.add_argument("--run-times", type=Path, default=RUN_TIMES, help="where to write the chapters' run times")
+    parser.add_argument(
+        "--class",
+        dest="class_size",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also grade a class of N solved submissions per chapter with several workers (root)",
+    )
+    parser.add_argument(
+        "--class-chapters",
+        default="01_conv2d,02_transposed_conv,04_autoencoders_at_work",
+        help="the chapters that --class grades (comma-separated stems)",
+    )
+    parser.add_argument("--class-jobs", default="1,2,4", help="the numbers of workers that --class compares")
+    parser.add_argument("--only-class", action="store_true", help="measure only what --class measures")
     args = parser.parse_args(argv)
+    if args.class_size and os.geteuid() != 0:
+        parser.error("--class grades in the sandbox of make grade, which needs root")
+    if args.only_class and not args.class_size:
+        parser.error("--only-class needs --class N")
     machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
     report: dict = {"machine": machine, "notebooks": []}
+    if args.only_class:
+        report["class_grading"] = class_grading(args)
+        return finish(report, args.out)
     for path in chapters():
         print(f"executing {path.name} ...", flush=True)
         report["notebooks"].append(run_notebook(path))
@@ -114,9 +139,12 @@ def main(argv: list[str] | None = None) -> int:
         print("autograding with nbgrader (the sandbox of make grade needs root) ...", flush=True)
         report["autograde"] = [autograde_time(path) for path in chapters()[2:]]
 
+    if args.class_size:
+        report["class_grading"] = class_grading(args)
+
     if args.tests:
-        print("running the test suite ...", flush=True)
-        seconds, result = timed([sys.executable, "-m", "pytest", "-q"])
+        print("running the test suite (make test) ...", flush=True)
+        seconds, result = timed(["make", "--no-print-directory", "test"])
         summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
         report["tests"] = {"seconds": seconds, "exit_code": result.returncode, "summary": summary}
 
@@ -147,9 +175,37 @@ def main(argv: list[str] | None = None) -> int:
     if "tests" in report:
         tests = report["tests"]
         print(f"\ntest suite: {tests['seconds']} s, exit code {tests['exit_code']}: {tests['summary']}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwritten to {args.out}")
+    return finish(report, args.out)
+
+
+def class_grading(args) -> list[dict]:
+    """Grade a class per chapter of --class-chapters with each number of workers of --class-jobs."""
+    from coursework import class_grading_time
+
+    stems = [stem.strip() for stem in args.class_chapters.split(",") if stem.strip()]
+    jobs = tuple(int(number) for number in args.class_jobs.split(","))
+    by_stem = {path.stem: path for path in chapters()}
+    unknown = [stem for stem in stems if stem not in by_stem]
+    if unknown:
+        raise SystemExit(f"--class-chapters: no chapter {', '.join(unknown)} in _toc.yml ({', '.join(by_stem)})")
+    rows = []
+    for stem in stems:
+        print(f"grading a class of {args.class_size} in {stem} with {jobs} workers ...", flush=True)
+        rows += class_grading_time(by_stem[stem], args.class_size, jobs)
+    return rows
+
+
+def finish(report: dict, out: Path) -> int:
+    """Print the class-grading table if there is one, write the report, say where."""
+    if report.get("class_grading"):
+        columns = [("class grading", "notebook"), ("students", "students"), ("workers", "jobs"),
+                   ("wall time (s)", "wall_seconds"), ("s per student", "seconds_per_student"),
+                   ("speed-up", "speedup"), ("peak memory (MiB)", "peak_memory_mib"),
+                   ("fits reused", "fits_reused"), ("errors", "errors"), ("score", "score")]  # fmt: skip
+        print("\n" + table(report["class_grading"], columns))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwritten to {out}")
     return 0
 
 

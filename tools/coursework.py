@@ -723,6 +723,16 @@ def autograde_time(chapter: Path) -> dict:
     }
 
 
+def solved_class(course: Path, chapter: Path, names: list[str]) -> Path:
+    """Write a course into ``course`` with the chapter released and one solved submission (the source with its
+    solutions) per name; return ``course``."""
+    write_assignments(course)
+    nbgrader_command(course, "generate_assignment", chapter.stem, "--force")
+    for name in names:
+        shutil.copytree(course / "source" / chapter.stem, course / "submitted" / name / chapter.stem)
+    return course
+
+
 def sandbox_grading_time(chapter: Path, students: int = 3) -> dict:
     """Grade ``students`` copies of a solved submission of a chapter with tools/grade.py, one after another (as
     root: the sandbox, and the reference run's trained weights reused); return the reference run's time (once
@@ -735,11 +745,7 @@ def sandbox_grading_time(chapter: Path, students: int = 3) -> dict:
 
     names = [f"solved-{number}" for number in range(1, students + 1)]
     with tempfile.TemporaryDirectory() as tmp:
-        course = Path(tmp) / "course"
-        write_assignments(course)
-        nbgrader_command(course, "generate_assignment", chapter.stem, "--force")
-        for name in names:
-            shutil.copytree(course / "source" / chapter.stem, course / "submitted" / name / chapter.stem)
+        course = solved_class(Path(tmp) / "course", chapter, names)
         summary = grade.autograde_class(course, chapter.stem, names, jobs=1, out=io.StringIO())
     outcomes = [summary["students"].get(name, {}) for name in names]
     seconds = [outcome.get("seconds") for outcome in outcomes if outcome.get("seconds") is not None]
@@ -754,6 +760,42 @@ def sandbox_grading_time(chapter: Path, students: int = 3) -> dict:
         "fits_reused": f"{fits.get('hit', 0)}/{sum(fits.values())}",
         "score": ", ".join(scores),
     }
+
+
+def class_grading_time(chapter: Path, students: int = 20, jobs: tuple[int, ...] = (1, 2, 4)) -> list[dict]:
+    """Grade a class of ``students`` solved submissions of a chapter with tools/grade.py once per number of
+    workers in ``jobs`` (as root: the sandbox, the reference run once for all of them, its trained weights
+    reused); return one row per number of workers: wall time, seconds per student, the speed-up over the first
+    row, peak memory of the grader and its kernels, trainings reused, errors and scores."""
+    import io
+    import tempfile
+
+    import grade
+
+    names = [f"student-{number:02d}" for number in range(1, students + 1)]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        course = solved_class(Path(tmp) / "course", chapter, names)
+        for workers in jobs:
+            summary = grade.autograde_class(course, chapter.stem, names, jobs=workers, out=io.StringIO())
+            outcomes = [summary["students"].get(name, {}) for name in names]
+            fits = summary["fits"]
+            rows.append(
+                {
+                    "notebook": chapter.name,
+                    "students": students,
+                    "jobs": workers,
+                    "reference_seconds": summary["reference_seconds"],
+                    "wall_seconds": summary["wall_seconds"],
+                    "seconds_per_student": summary["seconds_per_student"],
+                    "speedup": round(rows[0]["wall_seconds"] / summary["wall_seconds"], 2) if rows else 1.0,
+                    "peak_memory_mib": summary["peak_memory_mib"],
+                    "fits_reused": f"{fits.get('hit', 0)}/{sum(fits.values())}",
+                    "errors": len(summary["errors"]),
+                    "score": ", ".join(sorted({f"{o.get('score')}/{o.get('max_score')}" for o in outcomes})),
+                }
+            )
+    return rows
 
 
 # --------------------------------------------------------------------------------------------------
