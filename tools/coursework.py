@@ -765,8 +765,8 @@ def sandbox_grading_time(chapter: Path, students: int = 3) -> dict:
 def class_grading_time(chapter: Path, students: int = 20, jobs: tuple[int, ...] = (1, 2, 4)) -> list[dict]:
     """Grade a class of ``students`` solved submissions of a chapter with tools/grade.py once per number of
     workers in ``jobs`` (as root: the sandbox, the reference run once for all of them, its trained weights
-    reused); return one row per number of workers: wall time, seconds per student, the speed-up over the first
-    row, peak memory of the grader and its kernels, trainings reused, errors and scores."""
+    reused); return one row per number of workers: wall time, seconds per student, the speed-up over one worker (or
+    the first number of workers), peak memory of the grader and its kernels, trainings reused, errors and scores."""
     import io
     import tempfile
 
@@ -788,13 +788,16 @@ def class_grading_time(chapter: Path, students: int = 20, jobs: tuple[int, ...] 
                     "reference_seconds": summary["reference_seconds"],
                     "wall_seconds": summary["wall_seconds"],
                     "seconds_per_student": summary["seconds_per_student"],
-                    "speedup": round(rows[0]["wall_seconds"] / summary["wall_seconds"], 2) if rows else 1.0,
                     "peak_memory_mib": summary["peak_memory_mib"],
                     "fits_reused": f"{fits.get('hit', 0)}/{sum(fits.values())}",
                     "errors": len(summary["errors"]),
                     "score": ", ".join(sorted({f"{o.get('score')}/{o.get('max_score')}" for o in outcomes})),
                 }
             )
+    # speed-up over one worker if one was measured, else over the first number of workers
+    base = next((row for row in rows if row["jobs"] == 1), rows[0])
+    for row in rows:
+        row["speedup"] = round(base["wall_seconds"] / row["wall_seconds"], 2)
     return rows
 
 
