@@ -8,8 +8,9 @@ from which each chapter's opening section states its run time. Then the book is 
 and timed, and each page's weight is summed from the files it loads (tools/sitecheck.py). With --tests, the
 whole test suite is run and timed too (as `make test` runs it). With --class N (as root), a class of N solved
 submissions of chapters 1, 2 and 4 (or --class-chapters) is graded with 1, 2 and 4 workers (or --class-jobs), as
-`make grade` grades it: wall time, speed-up and peak memory. The figures are printed as tables and written to a
-JSON file. Targets
+`make grade` grades it: wall time, speed-up and peak memory. With --chapters, only the chapters named are executed
+(their times replace theirs in run_times.json, the others' stay); --only-chapters stops after the chapters. The
+figures are printed as tables and written to a JSON file. Targets
 (on a 2-core machine): all notebooks under 4 minutes, the book build under 30 s, `make test` under 10
 minutes, chapter pages under 2 MB.
 """
@@ -51,14 +52,22 @@ def run_notebook(path: Path) -> dict:
     return {"notebook": path.name, "seconds": round(seconds, 1), "peak_memory_mb": round(peak_kb / 1024)}
 
 
-def write_run_times(path: Path, seconds: dict[str, float]) -> None:
+def write_run_times(path: Path, seconds: dict[str, float], order: list[str] | None = None) -> None:
     """Write the seconds per chapter to run_times.json, which the chapters' opening sections state.
 
-    The file is committed: a chapter's stated run time changes when this file does (rounded to whole minutes
-    by course.format_run_time), and the chapter is then re-executed.
+    The chapters of ``seconds`` replace their figures; those of the file that are not measured keep theirs. The
+    file lists the chapters in ``order`` (the TOC's), then any others it had. It is committed: a chapter's stated
+    run time changes when this file does (rounded to whole minutes by course.format_run_time), and the chapter is
+    then re-executed.
     """
-    about = json.loads(path.read_text()).get("about", "") if path.is_file() else ""
-    path.write_text(json.dumps({"about": about, "seconds": seconds}, indent=2, ensure_ascii=False) + "\n")
+    old = json.loads(path.read_text()) if path.is_file() else {}
+    merged = {**old.get("seconds", {}), **seconds}
+    names = [name for name in (order or []) if name in merged] + [name for name in merged if name not in (order or [])]
+    about = old.get("about", "")
+    path.write_text(
+        json.dumps({"about": about, "seconds": {name: merged[name] for name in names}}, indent=2, ensure_ascii=False)
+        + "\n"
+    )
     print(f"run times written to {path}", flush=True)
 
 
@@ -97,23 +106,39 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--class-jobs", default="1,2,4", help="the numbers of workers that --class compares")
     parser.add_argument("--only-class", action="store_true", help="measure only what --class measures")
+    parser.add_argument(
+        "--chapters", default="", help="execute only these chapters (comma-separated stems, default: all of the TOC)"
+    )
+    parser.add_argument("--only-chapters", action="store_true", help="stop after timing the chapters")
     args = parser.parse_args(argv)
     if args.class_size and os.geteuid() != 0:
         parser.error("--class grades in the sandbox of make grade, which needs root")
     if args.only_class and not args.class_size:
         parser.error("--only-class needs --class N")
+    by_stem = {path.stem: path for path in chapters()}
+    wanted = [stem.strip() for stem in args.chapters.split(",") if stem.strip()]
+    unknown = [stem for stem in wanted if stem not in by_stem]
+    if unknown:
+        parser.error(f"--chapters: no chapter {', '.join(unknown)} in _toc.yml (it has {', '.join(by_stem)})")
     machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
     report: dict = {"machine": machine, "notebooks": []}
     if args.only_class:
         report["class_grading"] = class_grading(args)
         return finish(report, args.out)
-    for path in chapters():
+    for path in [by_stem[stem] for stem in wanted] or chapters():
         print(f"executing {path.name} ...", flush=True)
         report["notebooks"].append(run_notebook(path))
     notebooks = report["notebooks"]
-    write_run_times(args.run_times, {Path(row["notebook"]).stem: row["seconds"] for row in notebooks})
-    total = {"notebook": "all notebooks", "seconds": round(sum(row["seconds"] for row in notebooks), 1),
+    write_run_times(args.run_times, {Path(row["notebook"]).stem: row["seconds"] for row in notebooks}, list(by_stem))
+    total = {"notebook": "all notebooks measured", "seconds": round(sum(row["seconds"] for row in notebooks), 1),
              "peak_memory_mb": max(row["peak_memory_mb"] for row in notebooks)}  # fmt: skip
+    notebook_table = table(
+        [*notebooks, total],
+        [("notebook", "notebook"), ("wall time (s)", "seconds"), ("peak memory (MB)", "peak_memory_mb")],
+    )
+    if args.only_chapters:
+        print("\n" + notebook_table)
+        return finish(report, args.out)
 
     with tempfile.TemporaryDirectory() as tmp:
         print("building the book ...", flush=True)
@@ -149,12 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         report["tests"] = {"seconds": seconds, "exit_code": result.returncode, "summary": summary}
 
     print()
-    print(
-        table(
-            [*notebooks, total],
-            [("notebook", "notebook"), ("wall time (s)", "seconds"), ("peak memory (MB)", "peak_memory_mb")],
-        )
-    )
+    print(notebook_table)
     print(f"\nbook build: {report['book_build']['seconds']} s\n")
     if "grading" in report:
         columns = [("make grade", "notebook"), ("reference run (s, once)", "reference_seconds"),
