@@ -31,3 +31,11 @@ def test_a_chapter_that_is_not_in_the_toc_is_refused_before_anything_runs(capsys
     assert stop.value.code == 2
     error = capsys.readouterr().err
     assert "no chapter 06_gan in _toc.yml" in error and "04_autoencoders_at_work" in error
+
+
+def test_a_class_chapter_that_is_not_in_the_toc_is_refused_before_anything_runs(capsys):
+    # before the chapters are timed (about 12 minutes), not after them
+    with pytest.raises(SystemExit) as stop:
+        bench.main(["--class", "2", "--class-chapters", "01_conv2d,07_flow", "--only-class"])
+    assert stop.value.code == 2
+    assert "--class-chapters: no chapter 07_flow in _toc.yml" in capsys.readouterr().err

@@ -111,21 +111,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only-chapters", action="store_true", help="stop after timing the chapters")
     args = parser.parse_args(argv)
+    by_stem = {path.stem: path for path in chapters()}
+
+    def named(option: str, stems: str) -> list[Path]:
+        # the chapters a comma-separated option names, refused before anything runs if one is not in the TOC
+        wanted = [stem.strip() for stem in stems.split(",") if stem.strip()]
+        unknown = [stem for stem in wanted if stem not in by_stem]
+        if unknown:
+            parser.error(f"{option}: no chapter {', '.join(unknown)} in _toc.yml (it has {', '.join(by_stem)})")
+        return [by_stem[stem] for stem in wanted]
+
+    measured = named("--chapters", args.chapters) or list(by_stem.values())
+    args.class_chapters = named("--class-chapters", args.class_chapters)
     if args.class_size and os.geteuid() != 0:
         parser.error("--class grades in the sandbox of make grade, which needs root")
     if args.only_class and not args.class_size:
         parser.error("--only-class needs --class N")
-    by_stem = {path.stem: path for path in chapters()}
-    wanted = [stem.strip() for stem in args.chapters.split(",") if stem.strip()]
-    unknown = [stem for stem in wanted if stem not in by_stem]
-    if unknown:
-        parser.error(f"--chapters: no chapter {', '.join(unknown)} in _toc.yml (it has {', '.join(by_stem)})")
     machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
     report: dict = {"machine": machine, "notebooks": []}
     if args.only_class:
         report["class_grading"] = class_grading(args)
         return finish(report, args.out)
-    for path in [by_stem[stem] for stem in wanted] or chapters():
+    for path in measured:
         print(f"executing {path.name} ...", flush=True)
         report["notebooks"].append(run_notebook(path))
     notebooks = report["notebooks"]
@@ -202,16 +209,11 @@ def class_grading(args) -> list[dict]:
     """Grade a class per chapter of --class-chapters with each number of workers of --class-jobs."""
     from coursework import class_grading_time
 
-    stems = [stem.strip() for stem in args.class_chapters.split(",") if stem.strip()]
     jobs = tuple(int(number) for number in args.class_jobs.split(","))
-    by_stem = {path.stem: path for path in chapters()}
-    unknown = [stem for stem in stems if stem not in by_stem]
-    if unknown:
-        raise SystemExit(f"--class-chapters: no chapter {', '.join(unknown)} in _toc.yml ({', '.join(by_stem)})")
     rows = []
-    for stem in stems:
-        print(f"grading a class of {args.class_size} in {stem} with {jobs} workers ...", flush=True)
-        rows += class_grading_time(by_stem[stem], args.class_size, jobs)
+    for chapter in args.class_chapters:
+        print(f"grading a class of {args.class_size} in {chapter.stem} with {jobs} workers ...", flush=True)
+        rows += class_grading_time(chapter, args.class_size, jobs)
     return rows
 
 
