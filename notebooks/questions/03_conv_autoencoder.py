@@ -88,15 +88,16 @@ QUESTIONS = [
     Choice(
         id="what-the-control-shows",
         section="training",
-        prompt="On the full budget, the chapter's recipe (warm-up and cosine decay, peak 1e-2) ended about a "
-        "tenth below Adam at a constant 1e-3, and the control at a constant 1e-2 ended close to the chapter's "
-        "recipe. What does the control tell you?",
+        prompt="The chapter's recipe (warm-up and cosine decay, peak 1e-2) differs from Adam at a constant 1e-3 "
+        "in two ways. The control, a constant 1e-2, ended close to the chapter's recipe on the full budget, and "
+        "at least a tenth below the constant 1e-3 on the short budget, for every seed. What does the control "
+        "tell you?",
         options=(
             Option(
                 "The gain comes from the higher rate; the schedule's shape added nothing measurable here",
                 right=True,
-                feedback="The control has the higher rate without the schedule and did as well, so the rate is "
-                "what the plain recipe lacked.",
+                feedback="The control has the higher rate without the schedule, did as well as the chapter's "
+                "recipe and better than the plain one: the rate is what the plain recipe lacked.",
             ),
             Option(
                 "The gain comes from the warm-up and the cosine decay",
@@ -109,7 +110,7 @@ QUESTIONS = [
                 "high when the loss stops falling or diverges, which the curves do not show.",
             ),
             Option(
-                "Nothing, since all three runs start from the same weights",
+                "Nothing, since every run starts from the same weights",
                 feedback="Same weights, same images and same order are what make the runs comparable: the "
                 "learning rate is then the only difference left.",
             ),
