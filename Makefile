@@ -23,7 +23,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # The environment is made again when what it is made from changes: the stamp's name holds a digest of these
 # files' contents (not their times, which a fresh clone sets anew).
-ENV_FILES := requirements.txt requirements-lock.txt tools/ipython_kernel_config.py
+ENV_FILES := requirements.txt requirements-lock.txt pyproject.toml tools/ipython_kernel_config.py
 ENV_DIGEST := $(shell $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha256(b"".join(open(f, "rb").read() for f in sys.argv[1:])).hexdigest()[:16])' $(ENV_FILES))
 STAMP  := $(VENV)/.course-installed-$(ENV_DIGEST)
 LOCK_VENV ?= _build/lock-venv
@@ -50,6 +50,15 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 
+# TensorFlow 2.21's wheels exist for CPython 3.10-3.13 on Linux x86_64/aarch64, macOS on Apple silicon and Windows
+# x86_64; the course is tested on 3.11. Checked before anything is created.
+define PYTHON_CHECK
+import platform, sys
+if not (3, 11) <= sys.version_info[:2] <= (3, 13):
+    sys.exit(f"This Python is {platform.python_version()}: the course needs CPython 3.11, 3.12 or 3.13 (TensorFlow 2.21's wheels), on Linux x86_64/aarch64, macOS on Apple silicon or Windows x86_64 (or WSL). Set PYTHON=python3.13 (or 3.12, 3.11).")
+endef
+export PYTHON_CHECK
+
 .PHONY: book test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench grade hub hub-stop test-hub clean distclean env
 
 env: $(STAMP)
@@ -60,10 +69,11 @@ notebook-diffs:
 	@git rev-parse --git-dir > /dev/null 2>&1 && git config diff.notebook.textconv "python3 tools/notebook_text.py" || true
 
 $(STAMP): | notebook-diffs
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=python3.11 (or newer)")'
+	@$(PYTHON) -c "$$PYTHON_CHECK"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip -c requirements-lock.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c requirements-lock.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
 	mkdir -p $(VENV)/etc/ipython
 	cp tools/ipython_kernel_config.py $(VENV)/etc/ipython/ipython_kernel_config.py
 	rm -f $(VENV)/.course-installed*

@@ -1,4 +1,4 @@
-"""Shared fixtures: the project's paths, the helper module on sys.path, and one build of the book."""
+"""Shared fixtures: the project's paths, the book's tools on sys.path, and one build of the book."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-sys.path.insert(0, str(NOTEBOOKS))
 sys.path.insert(0, str(ROOT / "tools"))
 
 

@@ -1,4 +1,4 @@
-"""Unit tests of notebooks/course.py: the MNIST loader (bad inputs included), the exercise checks and
+"""Unit tests of the course package: the MNIST loader (bad inputs included), the exercise checks and
 the shared figure helpers."""
 
 from __future__ import annotations
@@ -197,7 +197,7 @@ def test_importing_course_sets_the_course_figure_resolution(tmp_path):
         "figure = plt.figure(figsize=(5, 2)); buffer = io.BytesIO(); figure.savefig(buffer, format='png'); "
         "print(matplotlib.rcParams['figure.dpi'], int.from_bytes(buffer.getvalue()[16:20], 'big'))"
     )
-    env = dict(os.environ, PYTHONPATH=str(Path(course.__file__).parent))
+    env = dict(os.environ, PYTHONPATH=str(Path(course.__file__).parent.parent))
     result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [str(float(course.FIGURE_DPI)), str(5 * course.FIGURE_DPI)]
@@ -294,7 +294,7 @@ def test_mnist_splits_holds_out_the_last_training_images(monkeypatch):
         return np.broadcast_to((indices % 256).astype(np.uint8)[:, None, None], (len(indices), 28, 28))
 
     fake = ((images(train), (train % 10).astype(np.uint8)), (images(test), (test % 10).astype(np.uint8)))
-    monkeypatch.setattr(course, "load_mnist", lambda path=None: fake)
+    monkeypatch.setattr(course.data, "load_mnist", lambda path=None: fake)
     splits = course.mnist_splits()
     assert [len(part) for part in splits] == [1000, 1000, 5000, 5000, 1000, 1000]
     assert splits.x_train.shape[1:] == splits.x_val.shape[1:] == splits.x_test.shape[1:] == (28, 28, 1)

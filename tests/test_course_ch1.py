@@ -1,4 +1,4 @@
-"""Tests of the chapter 1 section of notebooks/course.py: shape arithmetic, the reference convolution
+"""Tests of the chapter 1 section of the course package: shape arithmetic, the reference convolution
 and the sliding-window figures."""
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def test_shape_arithmetic_and_reference_match_tensorflow(tf):
                     result = course.conv2d_reference(image, kernel, strides, padding)
                     assert result.shape == expected.shape, (height, width, kernel_shape, strides, padding)
                     np.testing.assert_allclose(result, expected, atol=1e-5)
-                    stride_h, stride_w = course._pair(strides)
+                    stride_h, stride_w = course.shapes._pair(strides)
                     assert result.shape == (
                         course.conv_output_size(height, kernel_shape[0], stride_h, padding),
                         course.conv_output_size(width, kernel_shape[1], stride_w, padding),

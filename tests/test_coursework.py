@@ -20,7 +20,7 @@ from nbclient.exceptions import CellExecutionError
 import chapters as toc
 import coursework
 import exercises
-from conftest import NOTEBOOKS, ROOT
+from conftest import ROOT
 from exercises import nbgrader as meta
 
 CHAPTERS = toc.chapters()
@@ -158,7 +158,7 @@ def test_markup_becomes_plain_markdown():
 
 
 def test_links_to_missing_files_become_text():
-    converted = coursework.convert_notebook(tiny_chapter(), 2, links={"course.py"})
+    converted = coursework.convert_notebook(tiny_chapter(), 2, links={"01_conv2d.ipynb"})
     assert "and chapter 2." in converted.cells[0].source
 
 
@@ -238,90 +238,50 @@ def course_dir(tmp_path_factory) -> Path:
     return out
 
 
-def test_make_student_writes_every_chapter_and_the_helper_module(student_dir):
+def test_make_student_writes_every_chapter_and_the_student_edition(student_dir):
     assert sorted(p.name for p in student_dir.glob("*.ipynb")) == sorted(p.name for p in CHAPTERS)
-    assert (student_dir / "course.py").read_text() == coursework.students_helper_module()
-    # what course.py reads beside itself: a student who re-runs a chapter sees its run time and questions
-    assert (student_dir / "run_times.json").read_text() == (NOTEBOOKS / "run_times.json").read_text()
-    assert sorted(p.name for p in (student_dir / "questions").glob("*.py")) == sorted(
-        p.name for p in (NOTEBOOKS / "questions").glob("*.py")
-    )
+    assert (student_dir / "course" / "__init__.py").is_file()
 
 
 # --------------------------------------------------------------------------------------------------
 # What students receive carries no function that answers an exercise
 # --------------------------------------------------------------------------------------------------
 
-TINY_MODULE = '''"""A module."""
 
-__all__ = [
-    "answer",
-    "figure",
-    "rule",
-]
-
-
-def _shared(x):
-    return x
+def package_files(folder: Path) -> set[str]:
+    return {
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    }
 
 
-def _only_for_answer(x):
-    return x + 1
-
-
-# A comment that belongs to answer.
-def answer(x):
-    return _only_for_answer(_shared(x))
-
-
-def rule(x):
-    return _shared(x)
-
-
-def figure(x):
-    return answer(x)
-
-
-def __getattr__(name):
-    raise AttributeError(name)
-'''
-
-
-def test_students_helper_module_leaves_out_the_withheld_functions_and_what_only_they_use():
-    text = coursework.students_helper_module(TINY_MODULE, withheld=("answer", "figure"))
-    namespace = {}
-    exec(compile(text, "students_course", "exec"), namespace)  # noqa: S102
-    assert namespace["__all__"] == ["rule"]
-    assert {"rule", "_shared", "__getattr__"} <= set(namespace)
-    assert not {"answer", "figure", "_only_for_answer"} & set(namespace)
-    assert "belongs to answer" not in text and "leaves out the functions that compute answers" in text
-    with pytest.raises(ValueError, match="defines no nothing"):
-        coursework.students_helper_module(TINY_MODULE, withheld=("nothing",))
-
-
-def load_module(path: Path):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(f"students_course_{abs(hash(path))}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_course_module_students_receive_answers_no_exercise(student_dir, course_dir):
+def test_the_student_edition_is_the_package_without_its_answers(student_dir, course_dir):
     """The student folder and every nbgrader source folder (which nbgrader copies into the release) hold the
-    students' course.py: it imports, everything its __all__ names is there, and no function of WITHHELD is."""
+    student edition: the course package, file for file, less course.answers. It imports, and every public name
+    of the book's edition is there but the answer functions."""
+    import subprocess
+    import sys
+
     import course
 
     assert all(callable(getattr(course, name)) for name in coursework.WITHHELD)  # the book keeps them
-    folders = [student_dir] + [course_dir / "source" / chapter.stem for chapter in CHAPTERS]
-    for folder in folders:
-        text = (folder / "course.py").read_text()
-        defined = set(re.findall(r"^def (\w+)", text, re.MULTILINE))
-        assert not defined & set(coursework.WITHHELD), folder
-        module = load_module(folder / "course.py")
-        assert not [name for name in coursework.WITHHELD if hasattr(module, name)], folder
-        assert [name for name in module.__all__ if name != "EpochLog" and not hasattr(module, name)] == []
+    assert set(coursework.WITHHELD) == set(course.answers.__all__)
+    book = package_files(coursework.PACKAGE)
+    assert "answers.py" in book and "questions/01_conv2d.py" in book and "run_times.json" in book
+    for folder in [student_dir] + [course_dir / "source" / chapter.stem for chapter in CHAPTERS]:
+        edition = folder / "course"
+        assert package_files(edition) == book - {"answers.py"}, folder
+        for name in package_files(edition):
+            assert (edition / name).read_bytes() == (coursework.PACKAGE / name).read_bytes(), name
+    probe = (
+        "import course; missing = [n for n in course.__all__ if n != 'EpochLog' and not hasattr(course, n)];"
+        "print(course.__file__, sorted(set(course.__all__) & set(" + repr(list(coursework.WITHHELD)) + ")), missing)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-E", "-s", "-c", probe], cwd=student_dir, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == [str(student_dir / "course" / "__init__.py"), "[]", "[]"], result.stdout
 
 
 def frozen_ids(chapter: Path) -> list[str]:
@@ -338,7 +298,7 @@ def frozen_ids(chapter: Path) -> list[str]:
     return ids
 
 
-def test_a_check_cell_may_not_call_a_withheld_function():
+def test_a_check_cell_may_not_call_an_answer_function():
     notebook = tiny_chapter()
     notebook.cells[-1].source = notebook.cells[-1].source.replace("total == 6", "total == course.same_padding(6, 1)[0]")
     with pytest.raises(ValueError, match="leaves out"):
@@ -371,8 +331,8 @@ def test_a_frozen_cell_shows_what_the_book_ran():
 
 @pytest.mark.parametrize("chapter", [c for c in CHAPTERS if frozen_ids(c)], ids=lambda p: p.stem)
 def test_cells_that_call_withheld_functions_are_shown_as_the_book_ran_them(chapter, student_dir, course_dir):
-    """No code cell of what students receive (hidden tests included: they run where course.py lacks the
-    functions) calls a withheld function; each cell that did, and each that reads what only those define, is
+    """No code cell of what students receive (hidden tests included: they run where the student edition lacks
+    the functions) calls an answer function; each cell that did, and each that reads what only those define, is
     a markdown cell with the book's output (running the student notebook, below, finds any name it misses)."""
     ids = frozen_ids(chapter)
     source = read(chapter)
@@ -394,10 +354,7 @@ def test_make_assignments_writes_a_course(course_dir):
     assert (course_dir / "nbgrader_config.py").is_file()
     for chapter in CHAPTERS:
         folder = course_dir / "source" / chapter.stem
-        assert sorted(p.name for p in folder.iterdir()) == sorted(
-            [chapter.name, "course.py", "run_times.json", "questions"]
-        )
-        assert [p.name for p in (folder / "questions").iterdir()] == [f"{chapter.stem}.py"]
+        assert sorted(p.name for p in folder.iterdir()) == sorted([chapter.name, "course"])
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)

@@ -4,7 +4,7 @@ The course has one notebook whose hidden tests hand their answers to course.grad
 simulated student attacks the grading in one way (an answer whose __eq__ always says yes, the course's grading
 functions and NumPy's comparison replaced, the exercise's data overwritten, failed assertions swallowed by an
 exception handler, a forged record of answers, the source and the gradebook read or written, an edited
-course.py, a notebook that hangs, one that exhausts memory) and must score nothing it did not answer.
+course package, a notebook that hangs, one that exhausts memory) and must score nothing it did not answer.
 """
 
 from __future__ import annotations
@@ -20,13 +20,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import course
 import coursework
 import grade
-from conftest import NOTEBOOKS, ROOT
 from test_nbgrader import nbgrader
-
-sys.path.insert(0, str(NOTEBOOKS))
-import course  # noqa: E402
 
 
 def nbgrader_metadata(grade_id: str, points: float | None = None) -> dict:
@@ -171,7 +168,7 @@ RIGGED = {
         "    except OSError:\n        print('DENIED', path)\n",
         {},
     ),
-    # a submitted course.py whose grading functions always pass (nbgrader puts the source's back)
+    # a submitted course package whose grading functions always pass (nbgrader puts the source's back)
     "course-edit": (WRONG, {}),
     # right answers, one check cell deleted: that part needs a manual grade
     "deleted": (None, {"ex-rig-check-sum": 1.0, "ex-rig-check-count": 1.0}),
@@ -184,13 +181,14 @@ RIGGED = {
 
 def one_notebook_course(root: Path, name: str, cells) -> nbformat.NotebookNode:
     """An nbgrader course at ``root`` with one assignment ``name``: a notebook of ``cells`` (id, kind, text;
-    kind "solution", a check's points, or None) beside the course's course.py, generated; return the released
+    kind "solution", a check's points, or None) beside the student edition of the course package, generated;
+    return the released
     notebook."""
     root.mkdir(parents=True)
     (root / "nbgrader_config.py").write_text(coursework.nbgrader_config())
     source = root / "source" / name
     source.mkdir(parents=True)
-    shutil.copy2(ROOT / "notebooks" / "course.py", source / "course.py")
+    coursework.copy_helpers(source)
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     for cell_id, kind, text in cells:
@@ -221,10 +219,10 @@ def rig_course(root: Path) -> Path:
         if student == "deleted":
             submission.cells = [c for c in submission.cells if c.id != "ex-rig-check-double"]
         nbformat.write(submission, folder / "rig.ipynb")
-        edited = (root / "release" / "rig" / "course.py").read_text()
+        shutil.copytree(root / "release" / "rig" / "course", folder / "course")
         if student == "course-edit":
-            edited += "\n\ndef plain_match(*args, **kwargs):\n    return True\n"
-        (folder / "course.py").write_text(edited)
+            with open(folder / "course" / "grading.py", "a") as edited:
+                edited.write("\n\ndef plain_match(*args, **kwargs):\n    return True\n")
     nbgrader(root, "db", "student", "add", "absent")  # on the roster, never submitted
     return root
 
@@ -419,7 +417,7 @@ def training_course(root: Path) -> Path:
         submission = nbformat.from_dict(json.loads(json.dumps(released)))
         next(c for c in submission.cells if c.id == "ex-train-solution").source = answer
         nbformat.write(submission, folder / "train.ipynb")
-        shutil.copy2(root / "release" / "train" / "course.py", folder / "course.py")
+        shutil.copytree(root / "release" / "train" / "course", folder / "course")
     return root
 
 

@@ -44,7 +44,7 @@ def lab(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
     chapter = toc.chapters()[0]
     shutil.copy2(chapter, root / chapter.name)
-    coursework.copy_helpers(root, [chapter])  # course.py and what it reads beside itself
+    coursework.copy_helpers(root)  # the student edition of the course package, beside the chapter
     settings = root / ".settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     # Render every cell, not only those in view, so that the whole chapter can be read.

@@ -87,7 +87,7 @@ def course(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_generate_assignment_releases_every_chapter_without_answers(course, chapter):
     release = course / "release" / chapter.stem
-    assert (release / "course.py").is_file()
+    assert (release / "course" / "__init__.py").is_file() and not (release / "course" / "answers.py").exists()
     released = nbformat.read(release / chapter.name, as_version=4)
     text = "\n".join(cell.source for cell in released.cells)
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
@@ -247,7 +247,7 @@ def test_autograde_scores_simulated_students_exactly(course, chapter):
         folder = course / "submitted" / student / chapter.stem
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, folder / chapter.name)
-        shutil.copy2(course / "release" / chapter.stem / "course.py", folder / "course.py")
+        shutil.copytree(course / "release" / chapter.stem / "course", folder / "course", dirs_exist_ok=True)
     start = time.perf_counter()
     nbgrader(course, "autograde", chapter.stem, "--force")
     seconds = time.perf_counter() - start

@@ -1,4 +1,4 @@
-"""The self-check questions (notebooks/questions/<chapter>.py) and the frame every chapter opens and closes with.
+"""The self-check questions (src/course/questions/<chapter>.py) and the frame every chapter opens and closes with.
 
 Questions: every chapter of `_toc.yml` has at least 6; each has exactly one right answer and feedback for every
 option; numeric answers are computed by the course's own functions, never typed in; the chapter shows every
@@ -16,7 +16,7 @@ import pytest
 
 import chapters
 import course
-from conftest import NOTEBOOKS
+from conftest import NOTEBOOKS, ROOT
 
 CHAPTERS = chapters.chapters()
 STEMS = [path.stem for path in CHAPTERS]
@@ -25,7 +25,7 @@ SELF_CHECK_CALL = re.compile(r"""course\.self_check\(\s*["']([\w-]+)["']\s*,\s*[
 
 
 def question_file(stem: str):
-    return NOTEBOOKS / "questions" / f"{stem}.py"
+    return ROOT / "src" / "course" / "questions" / f"{stem}.py"
 
 
 def notebook_cells(stem: str) -> list[dict]:
@@ -61,7 +61,7 @@ def numeric_answers(stem: str) -> list[tuple[str, ast.expr | None]]:
 @pytest.mark.parametrize("stem", STEMS)
 class TestQuestionFile:
     def test_exists_with_enough_questions(self, stem):
-        assert question_file(stem).is_file(), f"{stem} has no question file: write notebooks/questions/{stem}.py"
+        assert question_file(stem).is_file(), f"{stem} has no question file: write src/course/questions/{stem}.py"
         questions = course.load_questions(stem)
         assert len(questions) >= MIN_QUESTIONS, f"{stem} has {len(questions)} questions; at least {MIN_QUESTIONS}"
 
@@ -134,8 +134,8 @@ def test_the_checks_refuse_bad_questions():
     ]
     for question in bad:
         with pytest.raises(ValueError):
-            course._check_question("test", question)
-    course._check_question("test", course.Choice("fine", "s", "?", (right, wrong)))
+            course.questions._check_question("test", question)
+    course.questions._check_question("test", course.Choice("fine", "s", "?", (right, wrong)))
 
 
 def test_widget_html_is_accessible_offline_and_deterministic():
@@ -178,12 +178,16 @@ class TestChapterFrame:
         assert re.search(r"\*\*Prerequisites", text), f"{stem}: no **Prerequisites** in the opening section"
 
     def test_run_time_comes_from_the_bench_figures(self, stem):
-        cells = [c for c in opening_cells(stem) if c["cell_type"] == "code"]
-        call = f'course.run_time_note("{stem}")'
-        cell = next((c for c in cells if call in source(c)), None)
-        assert cell is not None, f"{stem}: the opening section has no cell with {call}"
-        stored = "".join("".join(o.get("data", {}).get("text/markdown", "")) for o in cell["outputs"])
-        assert stored == course.run_time_note(stem).text, f"{stem}: the stored run time is stale: re-execute"
+        cell = next((c for c in opening_cells(stem) if c.get("id") == "run-time"), None)
+        assert cell is not None and cell["cell_type"] == "markdown", f"{stem}: no markdown cell 'run-time'"
+        assert source(cell).startswith(course.run_time_note(stem).text), (
+            f"{stem}: the stated run time is not run_times.json's: python tools/bench.py --write-notes"
+        )
+
+    def test_first_code_cell_gets_the_course_package(self, stem):
+        first = next(c for c in notebook_cells(stem) if c["cell_type"] == "code")
+        assert first.get("id") == "course-package", f"{stem}: the first code cell is not 'course-package'"
+        assert source(first) == source(next(c for c in notebook_cells(STEMS[0]) if c.get("id") == "course-package"))
 
     def test_closes_with_a_summary_and_the_next_chapter(self, stem):
         cells = [c for c in notebook_cells(stem) if c["cell_type"] == "markdown"]

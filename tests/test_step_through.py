@@ -1,4 +1,4 @@
-"""The step-through figures: frames computed by course.py end with what Keras computes, and render offline.
+"""The step-through figures: frames computed by the course package end with what Keras computes, and render offline.
 
 conv2d_frames ends with conv2d_reference's output and Conv2D's; transposed_conv_frames (scatter-add) and
 transposed_conv_zero_insertion_frames end with Conv2DTranspose's, including 'same' crops and kernels smaller

@@ -3,8 +3,9 @@
     python tools/bench.py [--out _build/bench.json] [--tests]
 
 Each chapter of `_toc.yml` is executed in a fresh kernel (a copy; the notebook on disk is not changed) and its
-wall time and the kernel's peak resident memory are taken; the times go to notebooks/run_times.json too,
-from which each chapter's opening section states its run time. Then the book is built into a temporary directory
+wall time and the kernel's peak resident memory are taken; the times go to the course package's run_times.json
+too, and each chapter's opening line "Time to run" is written from it (a markdown-only change: no re-execution;
+--write-notes writes those lines alone). Then the book is built into a temporary directory
 and timed, and each page's weight is summed from the files it loads (tools/sitecheck.py). With --tests, the
 whole test suite is run and timed too (as `make test` runs it). With --class N (as root), a class of N solved
 submissions of chapters 1, 2 and 4 (or --class-chapters) is graded with 1, 2 and 4 workers (or --class-jobs), as
@@ -21,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -33,7 +35,7 @@ from nbclient import NotebookClient
 from chapters import ROOT, chapters
 from sitecheck import page_weight, toc_pages
 
-RUN_TIMES = ROOT / "notebooks" / "run_times.json"
+RUN_TIMES = ROOT / "src" / "course" / "run_times.json"  # read by the chapters through the course package
 PEAK_MEMORY_CELL = "import resource as _r; print('PEAK_RSS_KB', _r.getrusage(_r.RUSAGE_SELF).ru_maxrss)"
 
 
@@ -69,6 +71,30 @@ def write_run_times(path: Path, seconds: dict[str, float], order: list[str] | No
         + "\n"
     )
     print(f"run times written to {path}", flush=True)
+
+
+TIME_TO_RUN = re.compile(r"^\*\*Time to run:\*\*.*?\(measured by `make bench`\)\.")
+
+
+def write_run_time_notes(paths: list[Path]) -> list[Path]:
+    """Write each chapter's "Time to run" line (its markdown cell ``run-time``) from run_times.json; return the
+    notebooks that changed. Only that cell's text changes: no output, so no re-execution."""
+    import course.runtimes
+
+    changed = []
+    for path in paths:
+        notebook = nbformat.read(path, as_version=4)
+        cell = next((c for c in notebook.cells if c.get("id") == "run-time" and c.cell_type == "markdown"), None)
+        if cell is None or not TIME_TO_RUN.match(cell.source):
+            raise ValueError(f"{path.name}: no markdown cell 'run-time' that starts with **Time to run:**")
+        note = course.runtimes.run_time_note(path.stem, RUN_TIMES).text
+        text = note + cell.source[TIME_TO_RUN.match(cell.source).end() :]
+        if text != cell.source:
+            cell.source = text
+            nbformat.write(notebook, path)
+            changed.append(path)
+            print(f"{path.name}: {note}", flush=True)
+    return changed
 
 
 def timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess]:
@@ -110,8 +136,14 @@ def main(argv: list[str] | None = None) -> int:
         "--chapters", default="", help="execute only these chapters (comma-separated stems, default: all of the TOC)"
     )
     parser.add_argument("--only-chapters", action="store_true", help="stop after timing the chapters")
+    parser.add_argument(
+        "--write-notes", action="store_true", help="only write each chapter's 'Time to run' line from run_times.json"
+    )
     args = parser.parse_args(argv)
     by_stem = {path.stem: path for path in chapters()}
+    if args.write_notes:
+        write_run_time_notes(list(by_stem.values()))
+        return 0
 
     def named(option: str, stems: str) -> list[Path]:
         # the chapters a comma-separated option names, refused before anything runs if one is not in the TOC
@@ -137,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         report["notebooks"].append(run_notebook(path))
     notebooks = report["notebooks"]
     write_run_times(args.run_times, {Path(row["notebook"]).stem: row["seconds"] for row in notebooks}, list(by_stem))
+    if args.run_times == RUN_TIMES:
+        write_run_time_notes(list(by_stem.values()))
     total = {"notebook": "all notebooks measured", "seconds": round(sum(row["seconds"] for row in notebooks), 1),
              "peak_memory_mb": max(row["peak_memory_mb"] for row in notebooks)}  # fmt: skip
     notebook_table = table(

@@ -16,11 +16,12 @@ every output:
   from book/references.bib, ``(label)=`` targets are removed, and the solution gates are dropped. A figure's
   caption (stored in the cell's metadata for the site) becomes an italic line below the figure.
 * **student notebooks** (``student``): solutions stubbed by nbgrader's ``ClearSolutions``, hidden tests removed
-  by ``ClearHiddenTests``, outputs cleared; ``course.py`` beside them, without the functions that would answer
-  exercises (``WITHHELD``), and the cells that call those shown as the book ran them (``frozen_cell``).
+  by ``ClearHiddenTests``, outputs cleared; the student edition of the course package beside them (``course/``:
+  the package without ``course.answers``, whose functions would answer exercises), and the cells that call
+  those functions shown as the book ran them (``frozen_cell``).
 * **nbgrader course** (``assignments``): ``nbgrader_config.py`` and ``source/<chapter>/`` with the converted
-  notebook (solutions and hidden tests kept: ``nbgrader generate_assignment`` removes them) and ``course.py``
-  (the students' copy, as above).
+  notebook (solutions and hidden tests kept: ``nbgrader generate_assignment`` removes them) and ``course/``
+  (the student edition of the package, as above).
   Links to other chapters become plain text there, since each chapter is released on its own.
 * **solution-free site** (``book-student``): a copy of the book whose notebooks have no solution cells, no
   hidden tests and no check outputs, built with Jupyter Book (warnings as errors).
@@ -37,7 +38,6 @@ import re
 import shutil
 import subprocess
 import sys
-import textwrap
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -51,82 +51,38 @@ import exercises  # noqa: E402  (tools/exercises.py: the exercises of a chapter)
 from exercises import exercise_of, nbgrader, tags  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-HELPER_MODULE = ROOT / "notebooks" / "course.py"
-# What course.py reads beside itself: the chapters' run times and their self-check questions.
-RUN_TIMES = ROOT / "notebooks" / "run_times.json"
-QUESTIONS = ROOT / "notebooks" / "questions"
+PACKAGE = ROOT / "src" / "course"  # the course package, `course` (the chapters' helpers, their questions, run times)
+ANSWERS = PACKAGE / "answers.py"  # course.answers: what the student edition of the package leaves out
 
 
-# The functions of course.py that compute an exercise's answer in one call (the zeros 'same' adds, a reference
-# convolution, the step-through frames and conv-step figures, which end with a layer's output). The book's
-# figures and the tests use them; the course.py that students receive (student notebooks, nbgrader source and
-# release) is written without them, and so are the private functions only they call. The chapters' cells that
-# call them are shown in those notebooks as the book ran them (frozen_cell), and no other cell may call them.
-WITHHELD = (
-    "same_padding",
-    "conv_padding",
-    "conv2d_reference",
-    "show_conv_steps",
-    "conv2d_frames",
-    "transposed_conv_frames",
-    "transposed_conv_zero_insertion_frames",
-)
+def answer_functions() -> tuple[str, ...]:
+    """Return the names of course.answers: the functions that compute an exercise's answer in one call (the
+    zeros 'same' adds, a reference convolution, the step-through frames and conv-step figures, which end with a
+    layer's output). The book's figures and the tests use them; the student edition of the package has no
+    course.answers, and the chapters' cells that call them are shown in the student notebooks as the book ran
+    them (frozen_cell). No other cell may call them."""
+    import ast
+
+    for node in ast.parse(ANSWERS.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(target, "id", None) == "__all__" for target in node.targets):
+            return tuple(ast.literal_eval(node.value))
+    raise ValueError(f"{ANSWERS} has no __all__")
+
+
+WITHHELD = answer_functions()
 WITHHELD_CALL = re.compile(r"\bcourse\.(" + "|".join(WITHHELD) + r")\b")
 
 
-def students_helper_module(text: str | None = None, withheld=WITHHELD) -> str:
-    """Return course.py (or ``text``) without the functions ``withheld`` names, without the private functions
-    that only they call, and without their ``__all__`` entries; a comment after the docstring says so."""
-    import ast
-
-    text = HELPER_MODULE.read_text(encoding="utf-8") if text is None else text
-    lines = text.splitlines(keepends=True)
-    tree = ast.parse(text)
-    definitions = {
-        node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))
-    }  # fmt: skip
-    unknown = sorted(set(withheld) - set(definitions))
-    if unknown:
-        raise ValueError(f"course.py defines no {', '.join(unknown)}: update coursework.WITHHELD")
-    removed = set(withheld)
-
-    def used_names(nodes) -> set[str]:
-        return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
-
-    while True:  # private functions that only removed ones used go too
-        kept = [node for node in tree.body if getattr(node, "name", None) not in removed]
-        gone = [definitions[name] for name in removed]
-        orphans = {
-            name for name in used_names(gone) & set(definitions) - removed if re.match(r"_[a-z]", name)
-        } - used_names(kept)
-        if not orphans:
-            break
-        removed |= orphans
-    drop = set()
-    for name in removed:
-        node = definitions[name]
-        first = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
-        while first > 0 and lines[first - 1].lstrip().startswith("#") and not lines[first - 1].startswith("# ---"):
-            first -= 1  # a comment written just above the function belongs to it
-        drop.update(range(first, node.end_lineno))
-    for node in tree.body:  # the names' entries in __all__, one per line
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
-            for index in range(node.lineno - 1, node.end_lineno):
-                entry = re.match(r'\s*"(\w+)",', lines[index])
-                if entry and entry.group(1) in removed:
-                    drop.add(index)
-    kept_text = "".join(line for index, line in enumerate(lines) if index not in drop)
-    kept_text = re.sub(r"\n{4,}", "\n\n\n", kept_text)
-    docstring_end = tree.body[0].end_lineno if isinstance(tree.body[0], ast.Expr) else 0
-    head, tail = kept_text.splitlines(keepends=True), []
-    head, tail = head[:docstring_end], head[docstring_end:]
-    notice = textwrap.fill(
-        "The coursework's copy of course.py. It leaves out the functions that compute answers of exercises "
-        f"(the book's own course.py has them): {', '.join(sorted(set(withheld)))}.",
-        width=110, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False,
-    )  # fmt: skip
-    notice = f"\n{notice}\n"
-    return "".join(head) + notice + "".join(tail)
+def student_package(target: Path) -> Path:
+    """Write the student edition of the course package to ``target`` (a folder named ``course``): the package
+    without course.answers (and without caches); return ``target``."""
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(
+        PACKAGE, target, ignore=lambda folder, names: [n for n in names if n == "__pycache__" or n.endswith(".pyc")]
+    )
+    (target / ANSWERS.name).unlink()
+    return target
 
 
 def frozen_cell(cell) -> nbformat.NotebookNode:
@@ -140,7 +96,7 @@ def frozen_cell(cell) -> nbformat.NotebookNode:
         parts.append(
             "*This cell is shown as the book ran it: it "
             + (f"calls {', '.join(f'`course.{name}`' for name in names)}, which" if names else "uses what")
-            + " the coursework's `course.py` leaves out, since it would answer exercises.*"
+            + " the student edition of the course package leaves out, since it would answer exercises.*"
         )
         parts.append(f"```python\n{cell.source.strip()}\n```")
     for index, output in enumerate(cell.get("outputs", [])):
@@ -183,7 +139,7 @@ def cell_names(source: str) -> tuple[set[str], set[str]]:
 def freeze_withheld_cells(notebook) -> nbformat.NotebookNode:
     """Return a copy of a chapter in which every teaching cell that calls a WITHHELD function, or reads what
     only such cells define (a step-through figure of their frames), is frozen_cell; refuse a solution or check
-    cell that would have to be (its code runs where course.py lacks those functions)."""
+    cell that would have to be (its code runs where the student edition lacks those functions)."""
     notebook = nbformat.from_dict(copy.deepcopy(notebook))
     cells, frozen_names = [], set()
     for cell in notebook.cells:
@@ -194,8 +150,8 @@ def freeze_withheld_cells(notebook) -> nbformat.NotebookNode:
                 if nbgrader(cell) or {"check", "solution"} & set(tags(cell)):
                     what = f"course.{calls.group(1)}" if calls else ", ".join(sorted(read & frozen_names))
                     raise ValueError(
-                        f"{cell.id} uses {what}, which the coursework's course.py leaves out (or only a cell shown "
-                        "as the book ran it defines): compute it with Keras or in the cell"
+                        f"{cell.id} uses {what}, which the student edition of the course package leaves out (or only "
+                        "a cell shown as the book ran it defines): compute it with Keras or in the cell"
                     )
                 cell = frozen_cell(cell)
                 frozen_names |= bound
@@ -206,20 +162,13 @@ def freeze_withheld_cells(notebook) -> nbformat.NotebookNode:
     return notebook
 
 
-def copy_helpers(folder: Path, chapters: list[Path]) -> None:
-    """Put course.py (the students' copy), the run times and the self-check questions of ``chapters`` into
-    ``folder``."""
-    (folder / HELPER_MODULE.name).write_text(students_helper_module(), encoding="utf-8")
-    shutil.copy2(RUN_TIMES, folder / RUN_TIMES.name)
-    for chapter in chapters:
-        questions = QUESTIONS / f"{chapter.stem}.py"
-        if questions.is_file():
-            (folder / QUESTIONS.name).mkdir(exist_ok=True)
-            shutil.copy2(questions, folder / QUESTIONS.name / questions.name)
+def copy_helpers(folder: Path) -> None:
+    """Put the student edition of the course package (with every chapter's questions and the run times) into
+    ``folder``, as ``folder/course``: a notebook beside it imports it without installing anything."""
+    student_package(folder / "course")
 
 
 BIBLIOGRAPHY = ROOT / "book" / "references.bib"
-KERNEL_CONFIG = ROOT / "tools" / "ipython_kernel_config.py"
 
 COURSE_ID = "convolutional-autoencoders"
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
@@ -500,16 +449,16 @@ def read(path: Path) -> nbformat.NotebookNode:
 
 
 def write_student(out: Path) -> list[Path]:
-    """Write the student version of every chapter, and course.py, to ``out``."""
+    """Write the student version of every chapter, and the student edition of the course package, to ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     numbers = chapter_numbers()
-    names = {path.name for path in numbers} | {HELPER_MODULE.name}
+    names = {path.name for path in numbers}
     written = []
     for path, number in numbers.items():
         target = out / path.name
         nbformat.write(student_notebook(read(path), number, links=names), target)
         written.append(target)
-    copy_helpers(out, list(numbers))
+    copy_helpers(out)
     return written
 
 
@@ -553,8 +502,8 @@ def write_assignments(out: Path) -> list[Path]:
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
         target = folder / path.name
-        nbformat.write(assignment_notebook(read(path), number, links={path.name, HELPER_MODULE.name}), target)
-        copy_helpers(folder, [path])
+        nbformat.write(assignment_notebook(read(path), number, links={path.name}), target)
+        copy_helpers(folder)
         written.append(target)
     return written
 

@@ -92,8 +92,10 @@ def secret_regions(source: str) -> list[str]:
 
 
 def runnable(source: str) -> str:
-    """A cell's source without IPython magics and shell lines."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+    """A cell's source as plain Python: IPython's magics and shell lines become the calls IPython makes of them."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
 
 
 def exercise_of(grade_id: str) -> str:
@@ -318,12 +320,12 @@ def _prepared(chapter_: Chapter, exercise: Exercise) -> dict:
         # Figures drawn by cells run in this process go to a non-interactive backend. Set for this process
         # only: an MPLBACKEND variable would reach the kernels nbval starts in the same run, which store figures.
         matplotlib.use("Agg")
-        if str(NOTEBOOKS) not in sys.path:
-            sys.path.insert(0, str(NOTEBOOKS))
-        setup = [c for c in chapter_.notebook.cells if c.get("id") == "setup"]
-        assert setup, f"{chapter_.path.name}: no cell with id 'setup'"
+        cells = {c.get("id"): c for c in chapter_.notebook.cells}
+        assert "setup" in cells, f"{chapter_.path.name}: no cell with id 'setup'"
         namespace = {"__name__": "__main__"}
-        run(setup[0].source, namespace, "<setup>")
+        for cell_id in ("course-package", "setup"):  # the first code cell imports the course package
+            if cell_id in cells:
+                run(cells[cell_id].source, namespace, f"<{cell_id}>")
         for cell in exercise.data:
             run(cell.source, namespace, f"<{cell.id}>")
         context = (chapter_.table or {}).get(exercise.label, {}).get("context")

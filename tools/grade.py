@@ -61,7 +61,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "tools") not in sys.path:  # exercises and coursework, beside this file, when it is loaded by path
     sys.path.insert(0, str(ROOT / "tools"))
 GRADE_PY = Path(__file__).resolve()
-HELPER_MODULE = ROOT / "notebooks" / "course.py"
 FIT_CACHE_MODULE = ROOT / "tools" / "fitcache.py"
 
 SANDBOX_GROUP = "nbgrader-sandbox"
@@ -181,12 +180,16 @@ def sandbox_kernel(args) -> None:
     if not account.pw_name.startswith(SANDBOX_PREFIX):
         raise SystemExit(f"{args.user} is not a sandbox account")
     folder = Path(args.dir)
-    for item in Path.cwd().iterdir():  # the submission's folder, without its notebooks
-        if item.suffix != ".ipynb" and item.is_file() and not item.is_symlink():
+    for item in Path.cwd().iterdir():  # the submission's folder (the course package with it), without notebooks
+        if item.is_symlink() or item.suffix == ".ipynb":
+            continue
+        if item.is_file():
             shutil.copy(item, folder / item.name)
+        elif item.is_dir():
+            shutil.copytree(item, folder / item.name, symlinks=True, ignore=shutil.ignore_patterns("*.ipynb"))
     shutil.copy(args.connection_file, folder / "kernel.json")
-    for path in [folder, *folder.rglob("*")]:
-        os.chown(path, account.pw_uid, account.pw_gid)
+    for path in [folder, *folder.rglob("*")]:  # never through a link: a submission's symlink stays a link
+        os.chown(path, account.pw_uid, account.pw_gid, follow_symlinks=False)
     os.chmod(folder / "kernel.json", 0o600)
     resource.setrlimit(resource.RLIMIT_AS, (args.memory, args.memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -596,25 +599,17 @@ def parse_answers(text: str) -> dict[str, list]:
     return answers
 
 
-def load_course_module():
-    """The course's helper module from the repository (the grader's copy, never a submission's)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("course_for_grading", HELPER_MODULE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def verify_cell(expected: dict[str, list], answers: dict[str, list]) -> str:
-    """Return the message of the first reference a cell's answers do not match, or "" if all match."""
-    course = load_course_module()
+    """Return the message of the first reference a cell's answers do not match, or "" if all match (compared by
+    the grader's own course package, never a submission's)."""
+    from course import grading
+
     for key, references in expected.items():
         given = answers.get(key, [])
         if len(given) != len(references):
             return references[0]["message"]
         for answer, reference in zip(given, references):
-            if not course.plain_match(
+            if not grading.plain_match(
                 answer, reference["reference"], reference["kind"], reference["atol"], reference["rtol"]
             ):
                 return reference["message"]
@@ -671,9 +666,11 @@ def reference_run(
                         f"the source's solution fails its own check {grade_id}: {output.get('ename')}: "
                         f"{output.get('evalue')}; fix the source notebook before grading"
                     )
+            from course import grading
+
             for line in new:
                 entry = json.loads(line)
-                if not load_course_module().plain_match(
+                if not grading.plain_match(
                     entry["answer"], entry["reference"], entry["kind"], entry["atol"], entry["rtol"]
                 ):
                     raise GradingError(f"the solution does not match its reference {entry['key']} in {grade_id}")

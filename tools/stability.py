@@ -5,7 +5,7 @@
     python tools/stability.py --conditions one-thread        # some conditions (see --list)
     python tools/stability.py --jobs 1                       # one notebook at a time (default: 2)
 
-A notebook outside notebooks/ can be checked too (a copy of an older version, say), with course.py beside it.
+A notebook outside notebooks/ can be checked too (a copy of an older version, say).
 
 Training on a CPU is deterministic on one machine, not across machines of the same kind: TensorFlow turns
 oneDNN on by itself only on some CPUs, a different number of threads splits (and so rounds) a reduction
