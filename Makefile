@@ -13,6 +13,7 @@
 #   make book-student build the solution-free site into _build/html-student/
 #   make lab       open the notebooks in JupyterLab with the course environment
 #   make bench     time each notebook, the book build and page loads; write _build/bench.json
+#   make evidence  measure every comparison the chapters claim over several seeds; write src/course/evidence.json
 #   make grade ASSIGNMENT=01_conv2d COURSE=... JOBS=2  autograde a class, each submission in a sandbox (as root)
 #   make hub       start a JupyterHub on 127.0.0.1 with an instructor and STUDENTS=5 students (make hub-stop)
 #   make test-hub  the whole coursework cycle through a hub: release, fetch, submit, grade, feedback (as root)
@@ -43,6 +44,7 @@ TEST_THREADS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1); j
   if [ "$$j" -gt 0 ] 2>/dev/null; then t=$$((n / j)); echo $$((t > 0 ? t : 1)); else echo 0; fi)
 STABILITY_ARGS ?=
 BENCH_ARGS  ?=
+EVIDENCE_ARGS ?=
 
 # Quieter TensorFlow in the terminal (cells are kept clean by tools/ipython_kernel_config.py).
 export TF_CPP_MIN_LOG_LEVEL ?= 2
@@ -59,7 +61,7 @@ if not (3, 11) <= sys.version_info[:2] <= (3, 13):
 endef
 export PYTHON_CHECK
 
-.PHONY: book test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench grade hub hub-stop test-hub clean distclean env
+.PHONY: book test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench evidence grade hub hub-stop test-hub clean distclean env
 
 env: $(STAMP)
 
@@ -161,6 +163,12 @@ test-hub: $(STAMP) tools/hub/node_modules/.package-lock.json
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py --out _build/bench.json $(BENCH_ARGS)
+
+# Not part of make test (most of an hour on 2 cores): each experiment of course.experiments over its seeds, with the
+# chapters' own functions; writes src/course/evidence.json, which the chapters cite and tests/test_evidence.py keeps
+# fresh. EVIDENCE_ARGS="--only 03-sweep" measures some experiments, "--list" says which entries are stale.
+evidence: $(STAMP)
+	$(BIN)/python tools/evidence.py $(EVIDENCE_ARGS)
 
 # A course with grades is never deleted by a clean: the live course belongs outside _build/.
 clean:
