@@ -12,6 +12,7 @@ import ast
 import json
 import re
 
+import numpy as np
 import pytest
 
 import chapters
@@ -213,3 +214,182 @@ def test_run_times_are_rounded_coarsely():
         course.format_run_time(float("nan"))
     with pytest.raises(KeyError, match="make bench"):
         course.run_time_note("99_no_such_chapter")
+
+
+# --------------------------------------------------------------------------------------------------
+# Questions that test understanding: the right option's place and length give nothing away, no question is
+# answered in the cells just above it, the numbering runs through the chapter, feedback is true as written
+# --------------------------------------------------------------------------------------------------
+RADIO = re.compile(r'<input type="radio"[^>]*?>')
+FORM = re.compile(r'<form class="ca-q" data-kind="choice".*?</form>', re.S)
+WORD = re.compile(r"[\w'’×·−-]+")
+NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
+ABOVE = 3  # how many cells above a self-check cell a question must not be answered in
+
+
+def self_check_cells(stem: str) -> list[tuple[int, str]]:
+    """The (cell index, section) of every self-check cell of a chapter, in order."""
+    found = []
+    for index, cell in enumerate(notebook_cells(stem)):
+        for _, section in SELF_CHECK_CALL.findall(source(cell)):
+            found.append((index, section))
+    return found
+
+
+def right_positions(stem: str) -> list[int]:
+    """The place (0 = first) at which each multiple-choice question of the chapter shows its right option."""
+    positions = []
+    for _, section in self_check_cells(stem):
+        for form in FORM.findall(course.self_check(stem, section).html):
+            radios = RADIO.findall(form)
+            positions.append(next(i for i, radio in enumerate(radios) if "data-right" in radio))
+    return positions
+
+
+def words(text: str) -> list[str]:
+    return [w.lower().strip("'’-") for w in WORD.findall(text.replace("\u2009", " "))]
+
+
+def cell_text(cell: dict) -> str:
+    """What a reader reads in a cell: its source and its text outputs (not the HTML of widgets)."""
+    parts = [source(cell)]
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            parts.append("".join(output.get("text", "")))
+        elif "text/plain" in output.get("data", {}) and "text/html" not in output.get("data", {}):
+            parts.append("".join(output["data"]["text/plain"]))
+    return "\n".join(parts)
+
+
+def key_numbers(text: str, prompt: str) -> set[str]:
+    """Numbers an option states that its prompt does not (single digits are too common to count)."""
+    given = {n.replace(",", "") for n in NUMBER.findall(prompt)}
+    return {n.replace(",", "") for n in NUMBER.findall(text) if len(n.replace(",", "").replace(".", "")) > 1} - given
+
+
+def key_phrases(text: str, length: int = 4) -> set[str]:
+    """Every run of ``length`` words of an option."""
+    tokens = words(text)
+    return {" ".join(tokens[i : i + length]) for i in range(len(tokens) - length + 1)}
+
+
+@pytest.mark.parametrize("stem", STEMS)
+class TestQuestionsTestUnderstanding:
+    def test_the_right_option_is_in_no_favoured_place(self, stem):
+        """A fixed, seeded shuffle per question: no place holds more than half of a chapter's right answers."""
+        positions = right_positions(stem)
+        assert positions, f"{stem}: no multiple-choice question shown"
+        counts = {place: positions.count(place) for place in set(positions)}
+        assert max(counts.values()) <= len(positions) / 2, (
+            f"{stem}: the right option is shown at places {positions} (0 = first); one place holds more than half"
+        )
+        assert right_positions(stem) == positions, f"{stem}: the order of the options changes between two renderings"
+
+    def test_the_right_option_is_rarely_the_longest(self, stem):
+        """The right option is strictly longer than every other in at most a third of a chapter's questions."""
+        choices = [q for q in course.load_questions(stem) if isinstance(q, course.Choice)]
+        longest = [
+            q.id
+            for q in choices
+            if len(next(o for o in q.options if o.right).text) > max(len(o.text) for o in q.options if not o.right)
+        ]
+        assert len(longest) <= len(choices) / 3, (
+            f"{stem}: the right option is the longest in {len(longest)} of {len(choices)} questions: {longest}"
+        )
+
+    def test_no_question_is_answered_in_the_cells_above_it(self, stem):
+        """No right option's key number, or run of four of its words, appears in the three cells above its
+        question; nor does a numeric question's answer (of two digits or more); nor is the question's own case
+        worked there (every number of its prompt, and its answer, in those cells)."""
+        cells = notebook_cells(stem)
+        by_section = {}
+        for question in course.load_questions(stem):
+            by_section.setdefault(question.section, []).append(question)
+        problems = []
+        for index, section in self_check_cells(stem):
+            above = "\n".join(cell_text(cell) for cell in cells[max(0, index - ABOVE) : index])
+            above_words = " ".join(words(above))
+            above_numbers = {n.replace(",", "") for n in NUMBER.findall(above)}
+            for question in by_section.get(section, []):
+                # the same case worked above: every number of the prompt stands there, and so does the answer's
+                prompt_numbers = {n.replace(",", "") for n in NUMBER.findall(question.prompt)}
+                same_case = bool(prompt_numbers) and prompt_numbers <= above_numbers
+                if isinstance(question, course.Choice):
+                    right = next(o for o in question.options if o.right).text
+                    numbers = key_numbers(right, question.prompt) & above_numbers
+                    right_numbers = {n.replace(",", "") for n in NUMBER.findall(right)} - prompt_numbers
+                    if same_case and right_numbers and right_numbers <= above_numbers:
+                        numbers |= right_numbers
+                    phrases = [p for p in key_phrases(right) if f" {p} " in f" {above_words} "]
+                else:
+                    answer = f"{question.answer:g}"
+                    numbers = {answer} & above_numbers if len(answer.replace(".", "")) > 1 or same_case else set()
+                    phrases = []
+                if numbers or phrases:
+                    problems.append(f"{question.id} (section {section}): above it stand {sorted(numbers) + phrases}")
+        assert not problems, f"{stem}: questions answered in the {ABOVE} cells above them:\n" + "\n".join(problems)
+
+    def test_numbering_runs_through_the_chapter(self, stem):
+        """The question file lists its questions in the order the chapter shows their sections, so that a question's
+        number, its place in the file, runs 1, 2, 3 ... through the chapter."""
+        shown = [section for _, section in self_check_cells(stem)]
+        listed = []
+        for question in course.load_questions(stem):
+            if not listed or listed[-1] != question.section:
+                listed.append(question.section)
+        assert listed == shown, f"{stem}: the file lists the sections {listed}, the chapter shows {shown}"
+
+    def test_feedback_does_not_point_at_places(self, stem):
+        """The options are shuffled, so no text may refer to an option by its letter or place."""
+        pointing = re.compile(
+            r"\boption [a-e]\b|\b[a-e]\)|\bthe (first|second|third|last) option\b|\boption above\b", re.I
+        )
+        problems = []
+        for question in course.load_questions(stem):
+            texts = [question.prompt]
+            if isinstance(question, course.Choice):
+                texts += [o.text for o in question.options] + [o.feedback for o in question.options]
+            else:
+                texts += [question.explanation, question.other] + [m.feedback for m in question.mistakes]
+            problems += [f"{question.id}: {t[:80]!r}" for t in texts if pointing.search(t)]
+        assert not problems, "\n".join(problems)
+
+
+def test_the_shuffle_is_fixed_and_differs_between_questions():
+    """The same question always shows the same order (on every machine: random.Random seeded by a string), and
+    the orders differ between questions."""
+    from course.widgets import option_order
+
+    question = next(q for q in course.load_questions("01_conv2d") if isinstance(q, course.Choice))
+    assert option_order(question, "ca-x-y") == option_order(question, "ca-x-y")
+    assert sorted(option_order(question, "ca-x-y")) == list(range(len(question.options)))
+    orders = {tuple(option_order(question, f"ca-x-{i}")) for i in range(20)}
+    assert len(orders) > 3, "twenty keys gave almost the same order"
+
+
+def test_checkerboard_feedback_states_the_stamp_counts_of_two_dimensions():
+    """Chapter 2's feedback on kernel sizes names how many stamps an inner cell receives in 2-D: those are the
+    values a transposed convolution of ones, with a kernel of ones, gives inside the map."""
+    question = next(q for q in course.load_questions("02_transposed_conv") if q.id == "checkerboard-kernel")
+    stride = int(re.search(r"[Ss]tride (\d+)", question.prompt).group(1))
+    for kernel in [int(o.text) for o in question.options if int(o.text) >= stride]:
+        ones = np.ones((kernel, kernel))
+        canvas = course.transposed_conv_frames(np.ones((6, 6)), ones, stride=stride)[-1].grids[-1].values
+        inner = sorted({int(v) for v in np.unique(canvas[kernel:-kernel, kernel:-kernel])})
+        feedback = next(o.feedback for o in question.options if o.text == str(kernel))
+        in_two_dimensions = re.search(r"in 2-D[^.:]*", feedback)
+        assert in_two_dimensions, f"kernel {kernel}: the feedback does not say what an inner cell receives in 2-D"
+        stated = {int(n) for n in re.findall(r"\b\d+\b", in_two_dimensions.group(0))}
+        assert set(inner) <= stated, f"kernel {kernel}: inner cells receive {inner} stamps; feedback: {feedback}"
+
+
+def test_rare_precision_feedback_states_the_ratio_its_numbers_give():
+    """Chapter 4: with recall 0.5, 1 % false alarms and one defect in 1,000 parts, false alarms outnumber the
+    defects by about ten to one (and the defects caught by twenty)."""
+    question = next(q for q in course.load_questions("04_autoencoders_at_work") if q.id == "rare-precision")
+    false_alarms, defects = 0.01 * 999, 1.0
+    spoken = {"ten": 10, "twenty": 20, "five": 5, "a hundred": 100}
+    for option in question.options:
+        for said in re.findall(r"(\w+(?: \w+)?) to one", option.feedback):
+            number = spoken.get(said.split()[-1] if said not in spoken else said)
+            assert number is not None and abs(number - false_alarms / defects) <= 1, option.feedback

@@ -38,7 +38,7 @@ QUESTIONS = [
         prompt="What does Keras' Conv2D compute at each position of the window?",
         options=(
             Option(
-                "The sum of the window times the kernel, weight by weight, as the kernel is stored",
+                "The sum of the window times the kernel as stored, weight by weight",
                 right=True,
                 feedback="Keras computes a cross-correlation: no flip. The impulse experiment shows it: the "
                 "output holds the kernel rotated by 180°, which only happens when the kernel is not flipped.",
@@ -53,7 +53,7 @@ QUESTIONS = [
                 feedback="That is max pooling, which has no weights. A convolution weighs every cell.",
             ),
             Option(
-                "The mean of the window, whatever the kernel",
+                "The mean of the window, whatever the weights of the kernel happen to be",
                 feedback="Only an averaging kernel (all weights 1/9 for 3×3) gives the mean; the kernel's "
                 "weights decide what the output is.",
             ),
@@ -200,30 +200,35 @@ QUESTIONS = [
         ),
     ),
     Choice(
-        id="zero-sum-flat",
+        id="outline-on-a-ramp",
         section="real-image",
-        prompt="A filter whose weights add up to 0 (an edge detector) meets a flat region of an image, every pixel "
-        "0.6. What does it return there?",
+        prompt="The outline filter [[0, −1, 0], [−1, 4, −1], [0, −1, 0]] meets a part of an image that brightens "
+        "evenly from left to right, by 0.1 per column (the same in every row). What does it return there, away "
+        "from the borders?",
         options=(
             Option(
                 "0",
                 right=True,
-                feedback="On a flat region every window holds the same value v, so the output is v times the "
-                "sum of the weights: 0.6 · 0 = 0. Edge filters answer only where the image changes.",
+                feedback="The centre counts 4 times; its left and right neighbours are 0.1 darker and 0.1 "
+                "brighter, which cancel, and the neighbours above and below equal it: 4v − (v − 0.1) − "
+                "(v + 0.1) − v − v = 0. A filter like this answers where the brightness bends, not where it "
+                "changes at a steady rate.",
             ),
             Option(
-                "0.6",
-                feedback="That is what a filter whose weights add up to 1 returns, such as the blur: it keeps "
-                "the level of a flat region.",
+                f"{4 * 0.1:.1f}",
+                feedback="That counts the centre's weight 4 times the step; but the step enters through the "
+                "neighbours, where −(v − 0.1) − (v + 0.1) cancels it.",
             ),
             Option(
-                "It depends on the kernel's size",
-                feedback="Only the sum of the weights matters on a flat region, not how many there are.",
+                f"{(1 + 2 + 1) * (-0.1 - 0.1):.1f}, the vertical-edge filter's answer",
+                feedback="The vertical-edge filter [[1, 0, −1], [2, 0, −2], [1, 0, −1]] does return "
+                "4 · (−0.2) = −0.8 there: it compares the left with the right. The outline filter compares the "
+                "centre with all four neighbours, whose mean on a ramp is the centre itself.",
             ),
             Option(
-                "A positive value, because the pixels are positive",
-                feedback="The positive and negative weights cancel on a flat region; the sign of the pixels "
-                "does not decide it.",
+                "It depends on how bright the ramp is, not only on its slope",
+                feedback="The weights add up to 0, so any constant added to the image cancels: only the way "
+                "the brightness changes counts.",
             ),
         ),
     ),

@@ -10,44 +10,48 @@ from course import Choice, Mistake, Numeric, Option
 
 QUESTIONS = [
     Choice(
-        id="not-an-inverse",
+        id="what-a-code-loses",
         section="round-trip",
-        prompt="A 3×3 'valid' convolution takes a 5×5 image to 3×3, and a 3×3 transposed convolution with the same "
-        "kernel takes that back to 5×5. What comes back?",
+        prompt="A Conv2D with a 2×2 kernel of equal weights 1/4, stride 2, 'valid', turns a 4×4 image into a 2×2 "
+        "map of block averages. Which change to the image leaves that map exactly as it was, so that no decoder "
+        "can undo it?",
         options=(
             Option(
-                "The shape of the image, but not its values",
+                "Swapping two pixels of the same 2×2 block",
                 right=True,
-                feedback="A convolution loses information (25 numbers become 9, and different images give the "
-                "same 9), so no layer can undo it. The transposed convolution restores the shape; a trained "
-                "decoder learns weights that make the values useful.",
+                feedback="Each output cell sees one block and weighs its four pixels equally, so the block's "
+                "average does not change: two different images, one map. No layer after the convolution can "
+                "tell them apart.",
             ),
             Option(
-                "The image itself: a transposed convolution is the inverse of the convolution",
-                feedback="'Transposed' is not 'inverse': the matrix of a convolution is not even square, so it "
-                "has no inverse. Only the shapes go back.",
+                "Swapping two pixels of different blocks, when their values differ",
+                feedback="Each block's average then changes, one up and one down: the map records it.",
             ),
             Option(
-                "The image itself, if the kernel is symmetric",
-                feedback="Symmetry makes the 180° rotation harmless, but it does not bring back what the "
-                "convolution summed away: 9 numbers cannot hold 25.",
+                "Adding 1 to every pixel",
+                feedback="Every block's average rises by 1: the map changes, and a decoder could subtract it.",
+            ),
+            Option(
+                "None: a transposed convolution with the same kernel brings the image back exactly",
+                feedback="'Transposed' is not 'inverse': 16 numbers go into 4, so many images share a map, "
+                "and a transposed convolution restores only the shape.",
             ),
         ),
     ),
     Numeric(
         id="scatter-output-rows",
         section="scatter-add",
-        prompt="A 2×2 input, a 3×3 kernel, stride 2, padding='valid'. How many rows does Conv2DTranspose return?",
-        answer=course.transposed_conv_output_size(2, 3, 2, "valid"),
-        explanation="the stamps start 2 rows apart, at rows 0 and 2, and the last one covers rows 2 to 4: "
-        "(n − 1)·s + k = 1·2 + 3 = 5.",
+        prompt="A 3×3 input, a 3×3 kernel, stride 2, padding='valid'. How many rows does Conv2DTranspose return?",
+        answer=course.transposed_conv_output_size(3, 3, 2, "valid"),
+        explanation="the stamps start 2 rows apart, at rows 0, 2 and 4, and the last one covers rows 4 to 6: "
+        "(n − 1)·s + k = 2·2 + 3 = 7.",
         mistakes=(
             Mistake(
-                course.transposed_conv_output_size(2, 3, 2, "same"),
+                course.transposed_conv_output_size(3, 3, 2, "same"),
                 "That is padding='same', which gives n·s. 'valid' keeps the whole canvas the stamps cover.",
             ),
             Mistake(
-                2 * 3,
+                3 * 3,
                 "That would be stamps side by side, without overlap. They start s = 2 rows apart but are "
                 "k = 3 rows tall, so neighbours overlap by one row.",
             ),
@@ -72,27 +76,55 @@ QUESTIONS = [
         other="The stamps start s rows apart; Keras gives each input row s output rows, even where a stamp is "
         "shorter than that.",
     ),
+    Numeric(
+        id="same-crop-top",
+        section="same-crop",
+        prompt="Conv2DTranspose with a 5×5 kernel, stride 2, padding='same', on a 4×4 input. The canvas of stamps "
+        "is 11 rows tall and the output 8. How many rows are cropped at the top?",
+        # The crop is what the canvas, (n − 1)·s + k rows, has more than the output; the smaller half on top.
+        answer=((4 - 1) * 2 + 5 - course.transposed_conv_output_size(4, 5, 2, "same")) // 2,
+        explanation="3 rows go, the ones a Conv2D(padding='same') from 8 rows would add: 1 on top and the odd "
+        "one, 2, at the bottom.",
+        mistakes=(
+            Mistake(
+                -(-((4 - 1) * 2 + 5 - course.transposed_conv_output_size(4, 5, 2, "same")) // 2),
+                "That many go at the bottom. As with a 'same' convolution's "
+                "padding, the odd row is at the end (bottom, right).",
+            ),
+            Mistake(
+                (4 - 1) * 2 + 5 - course.transposed_conv_output_size(4, 5, 2, "same"),
+                "That is the total crop, top and bottom together.",
+            ),
+            Mistake(0, "'same' does crop here: the stamps cover 11 rows and the output has only 8."),
+        ),
+        other="The crop is the padding a Conv2D(padding='same') with the same kernel and stride would add to the "
+        "output's size.",
+    ),
     Choice(
         id="matrix-view",
         section="matrix-view",
-        prompt="C is the 4×16 matrix of a 3×3 'valid' convolution on a 4×4 input (Cx is the convolution). Which "
-        "matrix computes the transposed convolution with the same kernel?",
+        prompt="C is the matrix of a 3×3 'valid' convolution on a 5×5 input, written so that Cx is the convolution "
+        "of the image x read as a vector. What is the shape of the matrix that computes the transposed "
+        "convolution with the same kernel?",
         options=(
             Option(
-                "Cᵀ, of shape 16×4",
+                f"{5 * 5}×{3 * 3}",
                 right=True,
-                feedback="That is where the name comes from: it maps the 4 numbers of a 2×2 map to 16, and "
-                "it is also what backpropagation applies to the gradient of a convolution's output.",
+                feedback="C maps the 25 pixels to the 9 outputs, so it is 9×25; the transposed convolution "
+                "is Cᵀ, 25×9: 9 numbers in, 25 out, the shape of the image again.",
             ),
             Option(
-                "C⁻¹",
-                feedback="C is 4×16, not square: it has no inverse. 'Transposed' means Cᵀ, which restores the "
-                "shape, not the values.",
+                f"{3 * 3}×{5 * 5}",
+                feedback="That is C itself, which maps 25 numbers to 9: the convolution, not its transpose.",
             ),
             Option(
-                "C itself, applied to the zero-stuffed input",
-                feedback="The zero-stuffed view convolves with the kernel rotated by 180° over a larger, padded "
-                "input, which is a different matrix of another shape; the result equals Cᵀy.",
+                f"{5 * 5}×{5 * 5}",
+                feedback="A square matrix would be needed for an inverse; the transpose of a 9×25 matrix is 25×9.",
+            ),
+            Option(
+                f"{3 * 3}×{3 * 3}, the kernel's",
+                feedback="The kernel's 9 weights fill the matrix, but its shape counts outputs and inputs: "
+                "the transposed convolution takes 9 numbers to 25.",
             ),
         ),
     ),
@@ -121,99 +153,79 @@ QUESTIONS = [
             ),
         ),
     ),
+    Choice(
+        id="transposed-parameters",
+        section="channels",
+        prompt="Conv2DTranspose(filters=8, kernel_size=2, strides=2) on an input with 3 channels. How many "
+        "trainable parameters?",
+        options=(
+            Option(
+                f"{2 * 2 * 3 * 8 + 8}",
+                right=True,
+                feedback="As for Conv2D: 2·2 weights for each pair of input channel and filter, and one bias per "
+                "filter: 96 + 8 = 104. The stride changes no parameter count.",
+            ),
+            Option(f"{2 * 2 * 3 * 8}", feedback="The weights are right; each filter also has a bias."),
+            Option(
+                f"{2 * 2 * 8 + 8}",
+                feedback="The input channels are left out: each filter has a 2×2 kernel for each of the 3 "
+                "input channels.",
+            ),
+            Option(
+                f"{2 * 2 * 3 * 8 * 2 * 2 + 8}",
+                feedback="The stride does not multiply the weights: the same kernel is stamped at every position.",
+            ),
+        ),
+    ),
     Numeric(
         id="same-output-rows",
         section="size-rule",
-        prompt="Conv2DTranspose with a 3×3 kernel, stride 2, padding='same', on a 7×7 input. How many rows does "
+        prompt="Conv2DTranspose with a 4×4 kernel, stride 3, padding='same', on a 5×5 input. How many rows does "
         "the output have (no output_padding)?",
-        answer=course.transposed_conv_output_size(7, 3, 2, "same"),
-        explanation="'same' undoes the size rule of a 'same' convolution: n·s = 7·2 = 14.",
+        answer=course.transposed_conv_output_size(5, 4, 3, "same"),
+        explanation="'same' undoes the size rule of a 'same' convolution: n·s = 5·3 = 15, whatever the kernel.",
         mistakes=(
             Mistake(
-                course.transposed_conv_output_size(7, 3, 2, "valid"),
-                "That is 'valid', (n − 1)·s + k. 'same' crops the canvas to n·s.",
+                course.transposed_conv_output_size(5, 4, 3, "valid"),
+                "That is 'valid', (n − 1)·s + max(k, s). 'same' crops the canvas to n·s.",
             ),
             Mistake(
-                course.transposed_conv_output_size(7, 3, 2, "same", output_padding=0),
-                "That is what output_padding=0 asks for. Without output_padding, 'same' returns n·s.",
+                5 * 4,
+                "That multiplies by the kernel size; with 'same' the output is the input size times the stride.",
             ),
             Mistake(
-                course.conv_output_size(7, 3, 2, "same"),
+                course.conv_output_size(5, 4, 3, "same"),
                 "That is the size an ordinary Conv2D would return; "
                 "the transposed convolution goes the other way, to a larger map.",
             ),
         ),
         other="'same' makes the output exactly stride times the input.",
     ),
-    Numeric(
-        id="same-crop-top",
-        section="same-crop",
-        prompt="Conv2DTranspose with a 5×5 kernel, stride 2, padding='same', on a 4×4 input. The canvas of stamps "
-        "is 11 rows tall and the output 8. How many rows are cropped at the top?",
-        # The crop is what the canvas, (n − 1)·s + k rows, has more than the output; the smaller half on top.
-        answer=((4 - 1) * 2 + 5 - course.transposed_conv_output_size(4, 5, 2, "same")) // 2,
-        explanation="3 rows go, the ones a Conv2D(padding='same') from 8 rows would add: 1 on top and the odd "
-        "one, 2, at the bottom.",
-        mistakes=(
-            Mistake(
-                -(-((4 - 1) * 2 + 5 - course.transposed_conv_output_size(4, 5, 2, "same")) // 2),
-                "That many go at the bottom. As with a 'same' convolution's "
-                "padding, the odd row is at the end (bottom, right).",
-            ),
-            Mistake(
-                (4 - 1) * 2 + 5 - course.transposed_conv_output_size(4, 5, 2, "same"),
-                "That is the total crop, top and bottom together.",
-            ),
-            Mistake(0, "'same' does crop here: the stamps cover 11 rows and the output has only 8."),
-        ),
-        other="The crop is the padding a Conv2D(padding='same') with the same kernel and stride would add to the "
-        "output's size.",
-    ),
     Choice(
         id="checkerboard-kernel",
         section="checkerboard",
-        prompt="Stride 2. Which kernel size makes every output cell (away from the borders) receive the same "
+        prompt="Stride 4. Which kernel size makes every output cell (away from the borders) receive the same "
         "number of stamps, and so avoids checkerboard artifacts from uneven overlap?",
         options=(
             Option(
-                "4",
+                "8",
                 right=True,
-                feedback="A kernel size divisible by the stride makes the overlap even: every inner cell is "
-                "covered by k / s = 2 stamps in each direction.",
+                feedback="8 is divisible by 4: every inner cell is covered by 8 / 4 = 2 stamps along each axis, "
+                "so in 2-D by 2 · 2 = 4.",
+            ),
+            Option(
+                "6",
+                feedback="6 is not divisible by 4: along each axis cells are covered by 1 or 2 stamps in turn, so "
+                "in 2-D by 1, 2 or 4: the uneven overlap of the checkerboard.",
+            ),
+            Option(
+                "5",
+                feedback="5 is not divisible by 4 either: along each axis 1 or 2 stamps, so in 2-D 1, 2 or 4.",
             ),
             Option(
                 "3",
-                feedback="With 3 at stride 2, cells are covered by 1 or 2 stamps in turn: the uneven overlap "
-                "of the checkerboard.",
-            ),
-            Option("5", feedback="5 is not divisible by 2 either: cells alternate between 2 and 3 stamps."),
-            Option(
-                "1",
                 feedback="A kernel smaller than the stride leaves gaps that no stamp reaches: those cells stay "
-                "0, which is the strongest pattern of all.",
-            ),
-        ),
-    ),
-    Choice(
-        id="transposed-parameters",
-        section="channels",
-        prompt="Conv2DTranspose(filters=4, kernel_size=3) on an input with 2 channels. How many trainable parameters?",
-        options=(
-            Option(
-                f"{3 * 3 * 2 * 4 + 4}",
-                right=True,
-                feedback="As for Conv2D: 3·3 weights for each pair of input channel and filter, and one bias per "
-                "filter: 72 + 4 = 76. The stride changes no parameter count.",
-            ),
-            Option(f"{3 * 3 * 2 * 4}", feedback="The weights are right; each filter also has a bias."),
-            Option(
-                f"{3 * 3 * 4 + 4}",
-                feedback="The input channels are left out: each filter has a 3×3 kernel for each of the 2 "
-                "input channels.",
-            ),
-            Option(
-                f"{3 * 3 * 2 * 4 * 2 * 2 + 4}",
-                feedback="The stride does not multiply the weights: the same kernel is stamped at every position.",
+                "0 while the others get one stamp, the strongest pattern of all.",
             ),
         ),
     ),

@@ -53,12 +53,27 @@ def _widget_assets() -> str:
     return f"<style>{css}</style>\n<script>{script}</script>"
 
 
+def option_order(question, key: str) -> list[int]:
+    """Return the order in which a multiple-choice question shows its options: a shuffle seeded by ``key``.
+
+    Question files list the right option wherever it is easiest to write; the reader sees them in an order that
+    depends on the question (its widget key, ``ca-<chapter>-<id>``) and on nothing else: the same on every
+    run, machine and Python (``random.Random`` seeded with a string hashes it with SHA-512).
+    """
+    import random
+
+    order = list(range(len(question.options)))
+    random.Random(f"option order of {key}").shuffle(order)
+    return order
+
+
 def _choice_html(question, number: int, key: str) -> tuple[str, list[str]]:
     from html import escape
 
     letters = "abcdefghijklmnopqrstuvwxyz"
     options, answer_lines, text = [], [], [f"{number}. {question.prompt}"]
-    for index, option in enumerate(question.options):
+    shown = [question.options[i] for i in option_order(question, key)]
+    for index, option in enumerate(shown):
         option_id = f"{key}-{index}"
         right = " data-right" if option.right else ""
         options.append(
