@@ -25,7 +25,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import course  # noqa: E402
-from course import evidence as ev  # noqa: E402
+import course.evidence_record as ev  # noqa: E402
 from course.experiments import EXPERIMENTS  # noqa: E402
 
 EVIDENCE_FILE = ev.EVIDENCE_FILE

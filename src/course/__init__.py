@@ -13,7 +13,15 @@ What a student should learn stays in the notebooks. The package is split by conc
 * ``course.questions`` and ``course.widgets``: self-check questions and step-through figures, small HTML
   widgets that work offline and without a kernel;
 * ``course.answers``: the functions that compute an exercise's answer in one call (a reference convolution, the
-  step-through frames). The book's edition has it; the student edition is the package without it.
+  step-through frames). The book's edition has it; the student edition is the package without it;
+* ``course.baselines``: what an expert tries first (PCA, the switching median, the linear least-squares
+  denoiser, nearest neighbours) and the measures (MSE, PSNR, 2-pixel energy);
+* ``course.autoencoder``, ``course.at_work`` and ``course.vae``: chapters 3, 4 and 5's training and measuring
+  functions, which the chapters call and `make evidence` runs over several seeds (``course.vae`` imports Keras:
+  ``import course.vae``);
+* ``course.experiments`` and ``course.evidence``: the experiments behind the chapters' claims, and what
+  `make evidence` measured (evidence.json, read by ``course.evidence("03-recipes")``; module
+  ``course.evidence_record``).
 
 Every public name is also an attribute of ``course`` itself: ``course.conv_output_size(28, 3, 2, "same")``.
 Every docstring has the same form: one line that says what the function returns or does, then the details.
@@ -21,10 +29,19 @@ Every docstring has the same form: one line that says what the function returns 
 
 from __future__ import annotations
 
+from .at_work import *  # noqa: F403
+from .at_work import __all__ as _at_work
+from .autoencoder import *  # noqa: F403
+from .autoencoder import __all__ as _autoencoder
+from .baselines import *  # noqa: F403
+from .baselines import __all__ as _baselines
 from .checks import *  # noqa: F403
 from .checks import __all__ as _checks
 from .data import *  # noqa: F403
 from .data import __all__ as _data
+from .evidence_record import *  # noqa: F403
+from .evidence_record import __all__ as _evidence
+from .experiments import CHAPTER_3_RECIPE  # noqa: F401
 from .figures import *  # noqa: F403
 from .figures import __all__ as _figures
 from .grading import *  # noqa: F403
@@ -61,6 +78,11 @@ __all__ = [
     *_runtimes,
     *_questions,
     *_widgets,
+    *_baselines,
+    *_autoencoder,
+    *_at_work,
+    *_evidence,
+    "CHAPTER_3_RECIPE",
     *_answers,
 ]
 

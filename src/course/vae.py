@@ -1,8 +1,10 @@
-"""Chapter 5's models and measures: the plain autoencoder and the VAE trained alike, samplers, the digit score.
+"""Chapter 5's models and measures: the plain autoencoder and the VAE
+trained alike, their samplers, the digit score.
 
-``import course.vae`` (it imports Keras, unlike the rest of the package). Chapter 5 calls these functions and
-shows their source (course.show_source); `make evidence` calls them over several seeds (course.experiments).
-Lines stay under 80 characters.
+``import course.vae`` (it imports Keras, unlike the rest of the package).
+Chapter 5 calls these functions and shows their source (course.show_source);
+`make evidence` calls them over several seeds (course.experiments). Lines
+stay under 80 characters.
 """
 
 from __future__ import annotations
@@ -161,7 +163,7 @@ def train_vae(model, images, val_images, epochs=5, batch_size=64, log=True):
 
 
 def codes_of(encoder, images):
-    """Return the encoder's outputs for images (N, 28, 28, 1) as rows (N, filters)."""
+    """Return the encoder's outputs for images (N, 28, 28, 1) as rows."""
     return predict(encoder, images).reshape(len(images), -1)
 
 
@@ -182,7 +184,7 @@ def fitted_codes(mean, cov, standard_draws):
 
 
 def coverage(codes, draws, radius=0.2):
-    """Return the share of the draws that have one of the codes within radius."""
+    """Return the share of the draws with one of the codes within radius."""
     from scipy.spatial import cKDTree
 
     distances, _ = cKDTree(codes).query(draws)
@@ -230,11 +232,8 @@ def score_of(probabilities):
     """Return exp(mean KL(p(y|x) || p(y))): 10 for confident, balanced
     classes; 1 when every image gets the same class or none is recognised."""
     average = probabilities.mean(axis=0)
-    kl = np.sum(
-        probabilities
-        * (np.log(probabilities + 1e-12) - np.log(average + 1e-12)),
-        axis=1,
-    )
+    log_ratio = np.log(probabilities + 1e-12) - np.log(average + 1e-12)
+    kl = np.sum(probabilities * log_ratio, axis=1)
     return float(np.exp(kl.mean()))
 
 

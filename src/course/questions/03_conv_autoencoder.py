@@ -3,7 +3,8 @@
 
 Each question belongs to the section that teaches what it asks. Numeric answers, and the wrong values that
 typical misconceptions give, are computed with the course's size rules, the ones the chapter checks against
-Keras. Not graded.
+Keras. The questions ask a new case rather than what the cells above them say; the order in which a reader sees
+the options is shuffled (course.widgets.option_order). Not graded.
 """
 
 import course
@@ -17,19 +18,19 @@ QUESTIONS = [
         "training on the reconstruction loss reward then?",
         options=(
             Option(
-                "Passing the pixels through unchanged, which needs no knowledge of digits",
-                right=True,
-                feedback="With room for every pixel, a copy is a perfect reconstruction. Only a narrow code "
-                "forces the network to describe images by what they share and how they differ.",
-            ),
-            Option(
-                "A more compact and more meaningful summary of each digit",
+                "A more compact and more meaningful summary of each of the digits",
                 feedback="Nothing asks for compactness when the code is as large as the image: the "
                 "bottleneck is what makes a summary necessary.",
             ),
             Option(
-                "Telling the ten digits apart",
+                "Telling the ten digits apart, so as to redraw each one better",
                 feedback="The loss never sees a label. It rewards redrawing pixels, and a copy redraws them best.",
+            ),
+            Option(
+                "Copying the pixels through, with no knowledge of digits",
+                right=True,
+                feedback="With room for every pixel, a copy is a perfect reconstruction. Only a narrow code "
+                "forces the network to describe images by what they share and how they differ.",
             ),
         ),
     ),
@@ -40,14 +41,14 @@ QUESTIONS = [
         "a 7×7×64 map. How many parameters does it have?",
         options=(
             Option(
+                f"{7 * 7 * 2 * 64:,}",
+                feedback="The weights are right, but each of the 64 filters also has a bias.",
+            ),
+            Option(
                 f"{7 * 7 * 2 * 64 + 64:,}",
                 right=True,
                 feedback="7 · 7 · 2 · 64 weights (kernel positions, input channels, filters) plus one bias per "
                 "filter: the same formula as for Conv2D.",
-            ),
-            Option(
-                f"{7 * 7 * 2 * 64:,}",
-                feedback="The weights are right, but each of the 64 filters also has a bias.",
             ),
             Option(
                 f"{7 * 7 * 64 + 64:,}",
@@ -86,127 +87,120 @@ QUESTIONS = [
         other="Apply the rule layer by layer: ⌈n/2⌉ for each stride-2 'same' layer, then n − 7 + 1.",
     ),
     Choice(
-        id="what-the-control-shows",
+        id="two-recipes-one-run",
         section="training",
-        prompt="The chapter's recipe (warm-up and cosine decay, peak 1e-2) differs from Adam at a constant 1e-3 "
-        "in two ways. The control, a constant 1e-2, ended close to the chapter's recipe on the full budget, and "
-        "at least a tenth below the constant 1e-3 on the short budget, for every seed. What does the control "
-        "tell you?",
+        prompt="Two learning-rate rules are tried once each, with one seed, and end 3 % apart in validation MSE. "
+        "What can you conclude?",
         options=(
             Option(
-                "The gain comes from the higher rate; the schedule's shape added nothing measurable here",
+                "The rule with the lower error is the better one, by 3 %",
+                feedback="One run per rule measures the rule and the seed together: another seed can move a "
+                "result by as much.",
+            ),
+            Option(
+                "Nothing yet: runs of one rule with other seeds may differ as much",
                 right=True,
-                feedback="The control has the higher rate without the schedule, did as well as the chapter's "
-                "recipe and better than the plain one: the rate is what the plain recipe lacked.",
+                feedback="A difference is a result only if it is larger than the spread between seeds, or "
+                "holds on every seed: that is what several seeds per rule measure.",
             ),
             Option(
-                "The gain comes from the warm-up and the cosine decay",
-                feedback="The control has neither and did as well: a comparison that changes two things at "
-                "once cannot credit either one until a control separates them.",
-            ),
-            Option(
-                "A constant rate of 1e-2 is too high to train this model",
-                feedback="The control trained as well as the chapter's recipe on this budget; a rate is too "
-                "high when the loss stops falling or diverges, which the curves do not show.",
-            ),
-            Option(
-                "Nothing, since every run starts from the same weights",
-                feedback="Same weights, same images and same order are what make the runs comparable: the "
-                "learning rate is then the only difference left.",
+                "The rules are equally good, since 3 % is too small a gap to matter",
+                feedback="3 % can be a real difference, if every seed shows it; one run per rule cannot say "
+                "either way.",
             ),
         ),
     ),
     Choice(
-        id="schedule-short-budget",
+        id="linear-autoencoder",
         section="training",
-        prompt="On a short budget of 158 steps, the chapter's recipe ended above the constant-rate control for "
-        "every seed, and above the mean-image baseline. What is the sound conclusion?",
+        prompt="An autoencoder whose encoder and decoder are single Dense layers without activation, with a "
+        "2-number code, is trained to convergence on the training images. Can it beat PCA with 2 components "
+        "on those images?",
         options=(
             Option(
-                "Whether a schedule helps depends on the budget, so test it on the budget you will use",
+                "No: it is a linear code of 2 numbers, so at best it matches PCA",
                 right=True,
-                feedback="The same schedule was harmless on 2,150 steps and harmful on 158: a recipe is a "
-                "measured choice for a budget, not a setting to adopt on trust.",
+                feedback="Its code and its reconstruction are linear maps, and among those PCA's has the "
+                "least squared error. A nonlinear decoder is what lets the chapter's model do better.",
             ),
             Option(
-                "Warm-up and cosine decay are always harmful",
-                feedback="On the full budget they did no harm: one budget's result does not carry over to another.",
+                "Yes, with a better learning-rate rule and enough epochs",
+                feedback="No rule can take it below the best linear code of 2 numbers, which is PCA's.",
             ),
             Option(
-                "The short runs went wrong and should be ignored",
-                feedback="Every seed gave the same ordering; results that disagree with the longer run are "
-                "information about the budget, not noise to drop.",
+                "Yes, because gradient descent can find what an eigendecomposition misses",
+                feedback="PCA's directions are the exact optimum among linear codes; gradient descent can at "
+                "best reach it.",
             ),
         ),
     ),
     Choice(
-        id="checkerboard-on-real-codes",
+        id="remove-uneven-overlap",
         section="reconstructions",
-        prompt="The decoder's last two layers have a 3×3 kernel and stride 2, which can paint a checkerboard. "
-        "Why do the reconstructions carry less energy at the 2-pixel frequencies than the inputs?",
+        prompt="Which change to the decoder's last two transposed convolutions would make every output pixel away "
+        "from the border receive the same number of kernel contributions?",
         options=(
             Option(
-                "Training taught the decoder weights whose uneven overlaps cancel out on codes of real images",
+                "4×4 kernels, a multiple of the stride",
                 right=True,
-                feedback="The loss punishes any grid on training images, so the weights learn to hide it there; "
-                "nothing guarantees the same away from the codes it was trained on.",
+                feedback="With k divisible by s the stamps overlap evenly (chapter 2); resizing then "
+                "convolving, with UpSampling2D and Conv2D, avoids the uneven overlap too.",
             ),
             Option(
-                "Kernel size 3 with stride 2 cannot produce a checkerboard",
-                feedback="It can: the stamps overlap unevenly when the kernel size is not a multiple of the "
-                "stride, and chapter 2 showed the pattern on a constant map.",
+                "5×5 kernels, to cover more of the image",
+                feedback="5 is not a multiple of 2 either: cells still alternate between unequal numbers of "
+                "contributions.",
             ),
             Option(
-                "The sigmoid at the end removes fine patterns",
-                feedback="A sigmoid acts on each pixel alone; it bends values but cannot cancel a pattern "
-                "across neighbouring pixels.",
+                "A ReLU instead of the sigmoid at the output",
+                feedback="An activation acts on each pixel alone; the overlap of the stamps is decided by "
+                "kernel size and stride.",
             ),
         ),
     ),
     Choice(
-        id="overlap-is-the-squeeze",
+        id="labels-without-labels",
         section="latent-space",
-        prompt="The nearest training image in pixels has the right label more than 90 % of the time; the nearest "
-        "code, only about six times in ten. What explains the overlap of 3s, 5s and 8s in the map?",
+        prompt="The autoencoder never saw a label. Why is the label of the nearest code still a fair test of what "
+        "its codes keep?",
         options=(
             Option(
-                "Squeezing each image into two numbers loses much of what tells these digits apart",
+                "Because the encoder learns the labels from the images' shapes",
+                feedback="It learns no labels at all; the test only asks where the codes of labelled images land.",
+            ),
+            Option(
+                "It asks whether images of one digit land near each other",
                 right=True,
-                feedback="The pixels keep the difference (the pixel test gets them right); two numbers chosen "
-                "to redraw pixels do not.",
+                feedback="A code can keep digits apart without ever being told which is which; the labels "
+                "only measure, after training, whether it does.",
             ),
             Option(
-                "3s, 5s and 8s cannot be told apart from their pixels",
-                feedback="The pixel nearest-neighbour test tells them apart most of the time; the labels are "
-                "lost in the code, not in the image.",
-            ),
-            Option(
-                "The encoder was trained to group digits by label and made mistakes",
-                feedback="The encoder never saw a label: it was trained only to help the decoder redraw pixels.",
+                "It is not fair: a code trained without labels cannot be judged by them",
+                feedback="Any representation can be judged by what it keeps; the labels are used to measure, "
+                "not to train.",
             ),
         ),
     ),
     Choice(
-        id="why-random-codes-fail",
+        id="a-better-sampler",
         section="random-codes",
-        prompt="Why do codes drawn from N(0, I) decode to a few kinds of digits and many smudges with this "
-        "autoencoder?",
+        prompt="This autoencoder's codes spread several times wider than N(0, I), off-centre. Without changing "
+        "the model, which random codes would land where its decoder learned to draw?",
         options=(
             Option(
-                "Its codes spread several times wider than N(0, I), so random draws all land in a small patch "
-                "near the origin, partly away from any real code",
+                "Draws from a normal distribution fitted to the training codes",
                 right=True,
-                feedback="Nothing in training shaped the codes like N(0, I); a VAE adds exactly that.",
+                feedback="Its mean and covariance are those of the codes, so its draws land in the codes' "
+                "region; chapter 5 measures how much that helps.",
             ),
             Option(
-                "The decoder cannot draw clean digits from codes it was given",
-                feedback="It draws clean digits across most of the map, even in empty corners: the problem is "
-                "where the random codes land.",
+                "Draws from N(0, I) multiplied by a larger number, such as 10",
+                feedback="A wider N(0, I) still sits at the origin and ignores the codes' shape and centre: "
+                "many draws land where no code lies.",
             ),
             Option(
-                "Random codes land far outside the region of real codes",
-                feedback="They land inside it, near the origin; the trouble is that they all land in one small "
-                "part of it.",
+                "Draws from N(0, I), once the model is trained for more epochs",
+                feedback="Nothing in the loss pulls the codes towards N(0, I), however long the training.",
             ),
         ),
     ),
@@ -217,20 +211,20 @@ QUESTIONS = [
         "errors measure?",
         options=(
             Option(
-                "How low each size gets on that fixed budget: what it can reach mixed with how fast it learns",
-                right=True,
-                feedback="The 2-number model trained on the full budget reached the error of the sweep's "
-                "4-number model, so the sweep's numbers are not the sizes' floors.",
-            ),
-            Option(
-                "The lowest error each code size can reach",
+                "The lowest error that each code size can reach",
                 feedback="Longer training lowers the errors further: the full-budget 2-number model ends well "
                 "below the sweep's 2-number model.",
             ),
             Option(
-                "The effect of the code size alone, with everything else fixed",
+                "The effect of the code size alone, with everything else about the model held fixed",
                 feedback="The layers next to the code grow with it, so the number of parameters changes too; "
                 "and the budget's length shapes the result.",
+            ),
+            Option(
+                "How low each size gets on that budget: reach and speed mixed",
+                right=True,
+                feedback="Each number is what a size reaches in those steps: how far it can go and how fast "
+                "it gets there, together.",
             ),
         ),
     ),

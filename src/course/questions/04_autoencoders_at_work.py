@@ -1,13 +1,27 @@
 """Self-check questions of chapter 4, autoencoders at work (``course.self_check("04_autoencoders_at_work", section)``).
 
 Each question belongs to the section that teaches what it asks: the denoiser's design, fair baselines, the
-threshold and its precision, the controlled comparison of code widths, residual maps and their baselines, and
+threshold and its precision, what a comparison of code widths changed, residual maps and their baselines, and
 novelty detection. Numeric answers, and the wrong values that typical misconceptions give, are computed with
-the course's own functions. Not graded.
+the course's own functions. The questions ask a new case rather than what the cells above them say; the order
+in which a reader sees the options is shuffled (course.widgets.option_order). Not graded.
 """
+
+import math
 
 import course
 from course import Choice, Mistake, Numeric, Option
+
+# Chapter 4's numbers for a detector on a line where defects are rare: recall, false-alarm rate, prevalence.
+_RECALL, _FALSE_ALARMS, _PREVALENCE = 0.5, 0.01, 0.001
+_PRECISION = _RECALL * _PREVALENCE / (_RECALL * _PREVALENCE + _FALSE_ALARMS * (1 - _PREVALENCE))
+
+
+def _clipped_noise_mean(sigma: float) -> float:
+    """The mean of N(0, sigma^2) noise clipped to [0, 1]: sigma (phi(0) - phi(1 / sigma)) + P(noise > 1)."""
+    phi = lambda t: math.exp(-t * t / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    return sigma * (phi(0) - phi(1 / sigma)) + 0.5 * math.erfc(1 / sigma / math.sqrt(2))
+
 
 QUESTIONS = [
     Choice(
@@ -17,18 +31,18 @@ QUESTIONS = [
         "learn to copy its input?",
         options=(
             Option(
-                "Its target is the clean image, so a copy keeps the noise, and the noise costs loss",
+                "392 numbers are too few to hold a copy of 784 pixels, noise and all",
+                feedback="A bottleneck of half the pixels would still let through most of an image, noise "
+                "included; it is the clean target that makes copying a poor answer.",
+            ),
+            Option(
+                "Its target is the clean image, and a copy keeps the noise",
                 right=True,
                 feedback="The targets, not the bottleneck, stop the copying: the loss compares the output with "
                 "the clean digit, so the network must drop what does not fit a digit.",
             ),
             Option(
-                "392 numbers are too few to hold a copy of 784 pixels",
-                feedback="A bottleneck of half the pixels would still let through most of an image, noise "
-                "included; it is the clean target that makes copying a poor answer.",
-            ),
-            Option(
-                "The sigmoid at the output cannot reproduce noisy pixel values",
+                "The sigmoid at the output layer cannot reproduce noisy pixel values",
                 feedback="A sigmoid can output any value in (0, 1), noisy ones included; nothing in the "
                 "output layer forbids a copy.",
             ),
@@ -64,48 +78,50 @@ QUESTIONS = [
     Choice(
         id="receptive-field",
         section="denoising",
-        prompt="In that encoder, neighbouring code positions are 4 pixels apart. How large is the window of the "
-        "image that one code position is computed from?",
+        prompt="A fourth 3×3 convolution with stride 1 is added after the code layer of that encoder. How large is "
+        "the window of the image that one of its outputs is computed from?",
         options=(
             Option(
-                f"{1 + 2 * 1 + 2 * 2 + 2 * 4}×{1 + 2 * 1 + 2 * 2 + 2 * 4} pixels",
+                "15×15 pixels, as before: a stride-1 layer widens nothing",
+                feedback="A 3×3 kernel reaches one step further on each side, whatever its stride; after two "
+                "halvings one step is 4 image pixels.",
+            ),
+            Option(
+                f"{1 + 2 * 1 + 2 * 2 + 2 * 4 + 2 * 4}×{1 + 2 * 1 + 2 * 2 + 2 * 4 + 2 * 4} pixels",
                 right=True,
-                feedback="Each 3×3 layer widens the window by 2 steps of the spacing its input has: "
-                "1 + 2·1 + 2·2 + 2·4 = 15.",
+                feedback="Each 3×3 layer widens the window by 2 steps of the spacing its input has; the new "
+                "layer works on the 7×7 map, whose steps are 4 pixels: 15 + 2·4 = 23.",
             ),
             Option(
-                "4×4 pixels",
-                feedback="4 is the spacing of the code positions (the product of the strides), not the "
-                "size of the window each one sees: neighbouring windows overlap.",
-            ),
-            Option(
-                f"{1 + 2 + 2 + 2}×{1 + 2 + 2 + 2} pixels",
-                feedback="That adds the kernels as if every layer worked at the image's resolution; after a "
-                "stride-2 layer, one step of the next kernel spans 2 image pixels, then 4.",
+                f"{15 + 2}×{15 + 2} pixels",
+                feedback="That widens by 2 image pixels; on the 7×7 map one step of the kernel spans 4 image "
+                "pixels, so the window grows by 2·4 = 8.",
             ),
         ),
     ),
     Choice(
         id="clipped-background",
         section="baselines",
-        prompt="Gaussian noise with σ = 0.3 is added to an image whose background is exactly 0, then clipped to "
-        "[0, 1]. What is the mean of the background after a wide Gaussian blur?",
+        prompt="Gaussian noise with σ = 0.6 is added to an image whose background is exactly 0, then clipped to "
+        "[0, 1]. About what is the mean of the noisy background pixels, the level that a blur, being an "
+        "average, keeps?",
         options=(
             Option(
-                "About 0.12: clipping removed the negative half of the noise, and a blur keeps the mean",
-                right=True,
-                feedback="The clipped noise has mean σ/√(2π) ≈ 0.12; an average, however wide, keeps it. "
-                "Zeroing pixels below a threshold after the blur removes it.",
-            ),
-            Option(
-                "About 0: a blur averages the noise away",
+                "About 0: a blur averages the noise away, however strong it is",
                 feedback="Averaging cancels noise whose mean is 0. Clipped noise has a positive mean, a bias "
                 "that no average removes.",
             ),
             Option(
-                "About 0.3, the noise's standard deviation",
-                feedback="σ is the spread of the noise, not its mean; after clipping the mean is σ/√(2π), "
-                "less than half of σ.",
+                "About 0.6, the noise's standard deviation",
+                feedback="σ is the spread of the noise, not its mean; after clipping the mean is about "
+                "σ/√(2π), less than half of σ.",
+            ),
+            Option(
+                f"About {_clipped_noise_mean(0.6):.2f}",
+                right=True,
+                feedback="Clipping at 0 keeps the positive half of the noise, whose mean is σ/√(2π) ≈ "
+                f"{0.6 / math.sqrt(2 * math.pi):.2f}; clipping at 1 takes a little off the top: "
+                f"{_clipped_noise_mean(0.6):.2f}. An average, however wide, keeps that bias.",
             ),
         ),
     ),
@@ -115,20 +131,20 @@ QUESTIONS = [
         prompt="You tune a median filter on validation images over the sizes 3, 5 and 7, and 7 wins. What next?",
         options=(
             Option(
-                "Add larger sizes and tune again on the validation images",
-                right=True,
-                feedback="A winner on the edge of its grid says that the best setting may lie outside it; "
-                "a baseline is only fair once its optimum sits inside the grid.",
-            ),
-            Option(
-                "Keep 7: it is the best of the sizes tried",
+                "Keep 7: it did best of all the sizes that were tried on these images",
                 feedback="The best of the sizes tried is not the best filter: a weaker baseline makes the "
                 "model look better than it is.",
             ),
             Option(
-                "Choose the size that does best on the test images",
+                "Choose the size that does best on the test images, which count in the end",
                 feedback="Test images measure the result once; a setting chosen on them makes the "
                 "measurement optimistic.",
+            ),
+            Option(
+                "Add larger sizes and tune again on the validation images",
+                right=True,
+                feedback="A winner on the edge of its grid says that the best setting may lie outside it; "
+                "a baseline is only fair once its optimum sits inside the grid.",
             ),
         ),
     ),
@@ -139,92 +155,91 @@ QUESTIONS = [
         "a thousand is defective, about what fraction of its alarms are real defects?",
         options=(
             Option(
-                f"About {0.5 * 0.001 / (0.5 * 0.001 + 0.01 * 0.999):.2f}",
-                right=True,
-                feedback="Per 1,000 parts: 0.5 defects caught, against 0.01 · 999 ≈ 10 false alarms, so "
-                "precision is 0.5 / 10.5 ≈ 0.05.",
-            ),
-            Option(
                 "About 0.5",
                 feedback="That is the recall, the fraction of defects caught; precision depends on how many "
                 "good parts are flagged as well.",
             ),
             Option(
+                f"About {_PRECISION:.2f}",
+                right=True,
+                feedback="Per 1,000 parts: 0.5 defects caught, against 0.01 · 999 ≈ 10 false alarms, so "
+                "precision is 0.5 / 10.5 ≈ 0.05.",
+            ),
+            Option(
                 "About 0.99",
                 feedback="That is one minus the false-alarm rate; with defects this rare, the false alarms "
-                "outnumber the defects twenty to one.",
+                "outnumber the defects ten to one.",
             ),
         ),
     ),
     Choice(
         id="controlled-comparison",
         section="code-width",
-        prompt="A denoiser (spatial 392-number code, trained on noisy inputs) detects defects worse than a "
-        "detector (vector 16-number code, trained on clean inputs). What does that say about code width?",
+        prompt="A vector autoencoder with a 392-number code detects scratches better than the same architecture "
+        "with a 16-number code; it also has 16 times the parameters. What does that say about code width?",
         options=(
             Option(
-                "Nothing on its own: the models also differ in architecture and in their training inputs",
+                "That a wide code makes the better detector",
+                feedback="Width and the number of parameters grew together: the comparison cannot credit "
+                "either one alone.",
+            ),
+            Option(
+                "Not much alone: width and capacity changed together",
                 right=True,
-                feedback="With three differences at once, any of them could cause the gap. Change the width "
-                "alone, keep everything else, and use more than one seed.",
+                feedback="A comparison that changes two things at once cannot tell them apart. It does refute "
+                "the rule 'narrower is always better' for this setting, since the wider model was no worse.",
             ),
             Option(
-                "That a narrow code makes the better detector",
-                feedback="That is the conclusion the comparison cannot support: width is only one of the "
-                "things that differ between the two models.",
-            ),
-            Option(
-                "That a wide code makes the better detector, since it reconstructs normal images better",
-                feedback="Neither direction follows from a comparison of models that differ in more than their width.",
+                "That a narrow code makes the better detector after all",
+                feedback="The narrow code detected scratches worse, on every seed of the evidence.",
             ),
         ),
     ),
     Choice(
-        id="pixel-auc-baseline",
+        id="textured-background",
         section="residuals",
-        prompt="Ranking pixels by their plain value gives a pixel-level AUC of 0.99 for ink scratches, above the "
-        "detector's residual. Why?",
+        prompt="On these digits, model-free pixel scores locate added ink as well as the detector's residual. On "
+        "an inspection line whose parts have a textured surface, which scores would lose most?",
         options=(
             Option(
-                "Almost all pixels outside the masks are black background, which any bright-pixel score ranks "
-                "below a scratch of full ink",
+                "The residual of an autoencoder trained on good textured parts",
+                feedback="Such a model learns to redraw the texture, so the texture cancels in its residual; "
+                "that is what the model is for.",
+            ),
+            Option(
+                "The model-free scores: on texture, brightness and distance from the mean no longer mark defects",
                 right=True,
-                feedback="The negatives are mostly easy; a pixel-level AUC needs model-free baselines (or a "
-                "per-region measure) before it says anything about the model.",
+                feedback="They did well here because the background is exactly 0. On texture every pixel "
+                "departs from the mean image and many are bright.",
             ),
             Option(
-                "The detector was trained badly",
-                feedback="The detector finds the scratches well; the point is that a score that uses no model "
-                "finds them just as well on these images.",
-            ),
-            Option(
-                "Pixel values carry the mask of the defect",
-                feedback="The mask is used only to count the result; the score is the image itself, and a "
-                "scratch of full ink on a black background is bright.",
+                "Neither kind: a pixel-level AUC does not depend on the images",
+                feedback="It counts how well a score ranks defect pixels above the others, and which pixels "
+                "are easy to rank depends entirely on the images.",
             ),
         ),
     ),
     Choice(
         id="inverted-auc",
         section="novelty",
-        prompt="A novelty detector scores an AUC of 0.30 for a new class, the same for several seeds. What does "
+        prompt="A novelty detector scores an AUC of 0.30 for a new class, about the same for every seed. What does "
         "that mean?",
         options=(
             Option(
-                "The score ranks the new class systematically below the known ones; reversed, it would score 0.70",
-                right=True,
-                feedback="An AUC far below 0.5 is information, the wrong way round: the score measures "
-                "something (here: how easy an image is to redraw) that is lower for the new class.",
+                "It catches about 30 % of the images of the new class",
+                feedback="The AUC is not a recall at some threshold: it is the probability that a new image "
+                "scores higher than a known one.",
             ),
             Option(
-                "The detector is no better than a coin toss",
+                "The detector is no better than tossing a coin for each of the images",
                 feedback="A coin toss scores 0.5. 0.30, repeated across seeds, is a consistent ranking in the "
                 "wrong direction.",
             ),
             Option(
-                "It catches 30 % of the new images",
-                feedback="The AUC is not a recall at some threshold: it is the probability that a new image "
-                "scores higher than a known one.",
+                "A consistent ranking the wrong way round: reversed it scores 0.70",
+                right=True,
+                feedback="An AUC far below 0.5 is information, the wrong way round: the score measures "
+                "something (here: how easy an image is to redraw) that is lower for the new class.",
             ),
         ),
     ),

@@ -3,7 +3,8 @@
 Each question belongs to the section that teaches what it asks: the decoder's first layer, the units of the
 loss, what a fitted Gaussian tells about the plain autoencoder, the KL term, the reparameterisation trick,
 coverage of the prior, the digit score, and the weight of the KL term. Option texts that hold numbers are
-computed. Not graded.
+computed. The questions ask a new case rather than what the cells above them say; the order in which a reader
+sees the options is shuffled (course.widgets.option_order). Not graded.
 """
 
 import math
@@ -13,77 +14,82 @@ import course
 Choice, Option = course.Choice, course.Option
 
 _KL_EXAMPLE = 0.5 * (0.0**2 + 4.0 - 1.0 - math.log(4.0))  # mu = 0, sigma^2 = 4
+_DENSE_OUTPUTS = 7 * 7 * 64  # the Dense first layer of the VAE's decoder, reshaped to 7 x 7 x 64
 
 QUESTIONS = [
     Choice(
-        id="first-layer-bias",
+        id="dense-first-layer-parameters",
         section="architecture",
-        prompt="A decoder's first layer is Conv2DTranspose(64, 7, padding='valid') applied to a 1×1×2 code. What "
-        "does it output for the code z = 0?",
+        prompt="The VAE's decoder starts with Dense(7 · 7 · 64, activation='relu') on the 2-number code, reshaped "
+        "to 7×7×64. How many parameters does that layer have?",
         options=(
             Option(
-                "The same 64 numbers (its biases, after the ReLU) at all 49 positions",
+                f"{2 * _DENSE_OUTPUTS:,}",
+                feedback="Those are the weights, 2 per output; each of the 3,136 outputs also has its bias.",
+            ),
+            Option(
+                f"{2 * _DENSE_OUTPUTS + _DENSE_OUTPUTS:,}",
                 right=True,
-                feedback="On a 1×1 input each position gets its own weights times z plus one bias per channel; "
-                "at z = 0 only the biases are left, and they are shared by the positions.",
+                feedback="2 weights and 1 bias for each of the 7·7·64 = 3,136 outputs: a bias per position "
+                "and channel, which lets the code 0 decode to an image with a shape.",
             ),
             Option(
-                "A 7×7 map of zeros, whatever the biases are",
-                feedback="The weights are multiplied by zero, the biases are not: the layer still adds one bias "
-                "per channel.",
+                f"{7 * 7 * 2 * 64 + 64:,}",
+                feedback="That is chapter 3's Conv2DTranspose(64, 7): the same weights, but one bias per "
+                "channel, shared by the 49 positions.",
             ),
             Option(
-                "A different 64 numbers at each position, learned during training",
-                feedback="That is what a Dense layer reshaped to 7×7×64 can do, with its bias per position; the "
-                "transposed convolution has one bias per channel only.",
+                f"{2 * 64 + 64}",
+                feedback="That counts one position; a Dense layer has weights and a bias for every one of its "
+                "3,136 outputs.",
             ),
         ),
     ),
     Choice(
-        id="summed-reconstruction",
+        id="summed-loss-without-adam",
         section="loss",
-        prompt="A VAE's reconstruction term is changed from the binary cross-entropy summed over the 784 pixels "
-        "to its mean over the pixels; nothing else changes. For the optimizer this is the same as:",
+        prompt="A plain autoencoder is trained by plain gradient descent, without Adam, at a fixed learning rate. "
+        "Its loss is changed from the mean over the 784 pixels to their sum. What changes?",
         options=(
             Option(
-                "Dividing the learning rate by 784",
-                feedback="Both terms would have to shrink for that; here only the reconstruction term does, "
-                "so the balance between the terms moves.",
-            ),
-            Option(
-                "Multiplying β by 784 in the summed loss",
+                "Every step is 784 times larger: like a learning rate 784 times higher",
                 right=True,
-                feedback="Dividing one term by 784 and leaving the other alone changes their exchange rate "
-                "exactly as β = 784 would (up to an overall factor, which Adam barely notices).",
+                feedback="The gradient of a sum is 784 times the gradient of the mean, and plain gradient "
+                "descent steps by the gradient itself. Adam divides by the size of recent gradients, which is "
+                "why the chapter can sum without changing its learning rate.",
             ),
             Option(
-                "Nothing: Adam rescales the gradient anyway",
-                feedback="Adam rescales the gradient of the whole loss, not of each term: the ratio of the two "
-                "terms still decides what the model gives up.",
+                "Nothing: the best weights are the same, so training follows the same path to them",
+                feedback="The minimum is the same, but the path is not: every step is scaled, and at a fixed "
+                "learning rate steps 784 times larger may not converge at all.",
+            ),
+            Option(
+                "Every step is 784 times smaller",
+                feedback="The sum is 784 times the mean, and so is its gradient: the steps grow.",
             ),
         ),
     ),
     Choice(
         id="fitted-gaussian-meaning",
         section="plain-samples",
-        prompt="The plain autoencoder's samples are smudges when its codes are drawn from N(0, I), and mostly "
-        "digits when they are drawn from a Gaussian fitted to its training codes. What does that show?",
+        prompt="The plain autoencoder's samples are hybrids when its codes are drawn from N(0, I), and far more "
+        "digit-like when they are drawn from a Gaussian fitted to its training codes. What does that show?",
         options=(
             Option(
-                "The plain autoencoder was trained for too few epochs",
+                "The plain autoencoder was trained for too few epochs to place its codes well",
                 feedback="More epochs would not move its codes towards N(0, I): nothing in its loss mentions "
                 "that distribution.",
             ),
             Option(
-                "A VAE is not needed for anything",
-                feedback="Fitting a density after training works here, but the VAE gives a prior fixed in "
-                "advance, no second fitting step, and a bound on a log-probability.",
+                "Its decoder can draw; N(0, I) was the wrong place for its codes",
+                right=True,
+                feedback="The same decoder, given codes where its training codes lie, draws far better: the "
+                "failure was in where the codes came from.",
             ),
             Option(
-                "Its decoder can draw digits; N(0, I) was the wrong distribution for its codes",
-                right=True,
-                feedback="The same decoder, given codes where its training codes lie, draws digits: the failure "
-                "was in where the codes came from.",
+                "A VAE is not needed for anything, since fitting a Gaussian afterwards does the same",
+                feedback="Fitting a density after training works here, but the VAE gives a prior fixed in "
+                "advance, no second fitting step, and a bound on a log-probability.",
             ),
         ),
     ),
@@ -113,6 +119,30 @@ QUESTIONS = [
         ),
     ),
     Choice(
+        id="larger-images",
+        section="kl",
+        prompt="The chapter's VAE, with the summed loss and β = 1, is trained on the same digits drawn at 56×56 "
+        "pixels instead of 28×28. How does the balance between its two terms change?",
+        options=(
+            Option(
+                "Not at all: both terms are per image, so the balance stays the same",
+                feedback="Both are per image, but the reconstruction term sums over the pixels, of which "
+                "there are now four times as many; the KL term sums over the code's 2 coordinates only.",
+            ),
+            Option(
+                "The reconstruction term weighs about four times more: like a β four times smaller",
+                right=True,
+                feedback="Four times the pixels, about four times the summed cross-entropy, the same KL: the "
+                "model trades less of its reconstruction for a code that matches the prior.",
+            ),
+            Option(
+                "The KL term weighs four times more, since the code must describe four times the pixels",
+                feedback="The KL term depends on the code's distribution only, 2 coordinates whatever the "
+                "image's size.",
+            ),
+        ),
+    ),
+    Choice(
         id="reparameterisation-gradient",
         section="reparameterisation",
         prompt="Inside a GradientTape, which way of drawing z ~ N(μ, σ²) lets the gradient reach μ and σ?",
@@ -129,33 +159,33 @@ QUESTIONS = [
                 "reparameterisation internally).",
             ),
             Option(
-                "None: a random draw never has a gradient, so the score-function estimator is needed",
+                "None: a random draw never has a gradient, so the score-function estimator is always needed",
                 feedback="The score-function estimator is for distributions without a reparameterisation; "
                 "a normal distribution has one, z = μ + σ·ε.",
             ),
         ),
     ),
     Choice(
-        id="coverage-measure",
+        id="moments-are-not-coverage",
         section="coverage",
-        prompt="Why does the share of a VAE's codes inside the prior's 95 % circle not measure how well they "
-        "cover the prior?",
+        prompt="Suppose all of a VAE's code clouds together had mean exactly 0 and covariance exactly I. Would "
+        "every draw from N(0, I) then land near some code?",
         options=(
             Option(
-                "The circle holds 95 % of the prior, so the share is always close to 95 %",
-                feedback="The share depends on where the encoder puts its codes; the plain autoencoder's codes "
-                "mostly lie outside the circle.",
+                "Yes: a distribution with the prior's mean and covariance is the prior",
+                feedback="Only among normal distributions. A ring of codes, or ten clusters with gaps between "
+                "them, can have mean 0 and covariance I too.",
             ),
             Option(
-                "Because codes outside the circle decode to noise",
-                feedback="The question is about the prior draws that have no code near them, not about codes "
-                "outside the circle.",
-            ),
-            Option(
-                "Codes all packed near the origin would score 100 % and leave most of the prior empty",
+                "No: codes in clusters or a ring can have these moments and leave gaps",
                 right=True,
-                feedback="Coverage asks the converse: whether a draw from the prior lands near some code. The "
-                "chapter counts the prior draws with a code within 0.2.",
+                feedback="Two moments do not fix a distribution; coverage asks directly whether the draws have "
+                "a code nearby, which is why the chapter measures both.",
+            ),
+            Option(
+                "Only if the clouds are narrow, with a standard deviation well below 1",
+                feedback="Narrow clouds make gaps more likely, not less: the question is where the clouds "
+                "sit, and the moments do not say.",
             ),
         ),
     ),
@@ -166,19 +196,19 @@ QUESTIONS = [
         options=(
             Option(
                 "One whose samples are blurred but show all ten digits equally often",
-                feedback="Blur makes the classifier unsure, which lowers the score: the chapter's "
-                "reconstructions score far below real digits.",
+                feedback="Blur makes the judge unsure, which lowers the score: the chapter's reconstructions "
+                "score far below real digits.",
             ),
             Option(
-                "One that always outputs the same ten training images, one of each digit",
+                "One that always outputs the same ten training images",
                 right=True,
                 feedback="The score rewards confident and balanced class probabilities; it never compares with "
                 "the training images and ignores variety within a digit.",
             ),
             Option(
-                "One that draws perfect sevens only",
+                "One that draws perfect sevens, every one of them different from the others",
                 feedback="All samples in one class make the average probability equal to each sample's: the "
-                "score is then close to 1.",
+                "score is then close to 1, however varied the sevens.",
             ),
         ),
     ),
@@ -188,12 +218,12 @@ QUESTIONS = [
         prompt="The chapter's VAE is retrained with β = 4 instead of 1. What happens on the test images?",
         options=(
             Option(
-                "Both terms fall, since the loss is weighted more strongly",
+                "Both terms fall, since the loss now weighs its KL term more strongly",
                 feedback="The two terms pull against each other: information in the code costs KL and saves "
                 "reconstruction error.",
             ),
             Option(
-                "The model collapses: every code distribution becomes the prior",
+                "The model collapses: every code distribution becomes the prior itself",
                 feedback="Collapse needed β = 784 here; at β = 4 the KL term is smaller but still a few nats, "
                 "so the codes still carry information.",
             ),
