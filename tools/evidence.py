@@ -96,10 +96,14 @@ def measure(name: str, code: str, seeds: list[int] | None = None) -> dict:
     }
 
 
-def write(data: dict) -> None:
-    order = [name for name in EXPERIMENTS if name in data["entries"]]
-    data = {"about": ABOUT, "entries": {name: data["entries"][name] for name in order}}
-    EVIDENCE_FILE.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+def write(entries: dict, path: Path = EVIDENCE_FILE) -> None:
+    """Write the entries measured by this run into the file, keeping the file's other entries as they are now
+    (read again just before writing: another run may have written some meanwhile)."""
+    current = json.loads(path.read_text(encoding="utf-8"))["entries"] if path.is_file() else {}
+    merged = {**current, **entries}
+    order = [name for name in EXPERIMENTS if name in merged]
+    data = {"about": ABOUT, "entries": {name: merged[name] for name in order}}
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def show(name: str, entry: dict) -> None:
@@ -117,6 +121,7 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="+", metavar="NAME", help="measure these experiments only")
     parser.add_argument("--list", action="store_true", help="list the experiments and whether each entry is fresh")
     parser.add_argument("--seeds", type=int, nargs="+", help="other seeds (for a trial: not written to the file)")
+    parser.add_argument("--out", type=Path, default=EVIDENCE_FILE, help="the file to write (default: the package's)")
     args = parser.parse_args(argv)
     data = load()
     if args.list:
@@ -131,6 +136,7 @@ def main(argv=None) -> int:
         parser.error(f"unknown experiment(s) {', '.join(unknown)}; the experiments: {', '.join(EXPERIMENTS)}")
     # the digests of the code as it is when the run starts: a file edited during the run does not count
     codes = {name: digest(name) for name in names}
+    measured = {}
     start = time.perf_counter()
     for name in names:
         entry = measure(name, codes[name], args.seeds)
@@ -138,8 +144,8 @@ def main(argv=None) -> int:
         if args.seeds:
             print(f"{name}: seeds given on the command line: not written to {EVIDENCE_FILE.name}")
             continue
-        data["entries"][name] = entry
-        write(data)  # after every experiment: an interrupted run keeps what it measured
+        measured[name] = entry
+        write(measured, args.out)  # after every experiment: an interrupted run keeps what it measured
     total = time.perf_counter() - start
     print(f"\nmake evidence: {len(names)} experiment(s) in {total / 60:.1f} minutes on {cpu_name()}")
     return 0

@@ -8,7 +8,7 @@
 * scores: :func:`anomaly_scores`, :func:`defect_aucs`; the filters' tuning, :func:`tune_filters`.
 
 Chapter 4 calls these functions, and `make evidence` calls them over several seeds (course.experiments). The
-chapter shows their source (course.show_source); lines stay under 80 characters for that.
+chapter shows some of them (course.show_source); their lines stay within 80 characters for that.
 """
 
 from __future__ import annotations
@@ -48,13 +48,13 @@ TRAIN_FRACTIONS = (0.05, 0.3)  # the salt-and-pepper fractions of its training i
 
 
 def add_gaussian_noise(images, sigma, rng):
-    """Return images plus independent N(0, sigma^2) noise on every pixel, clipped to [0, 1]."""
+    """Return images plus N(0, sigma^2) noise on every pixel, clipped."""
     noise = rng.standard_normal(images.shape).astype("float32")
     return np.clip(images + sigma * noise, 0.0, 1.0)
 
 
 def add_salt_and_pepper(images, fraction, rng):
-    """Return images with a random ``fraction`` of the pixels set to 0 or 1, half each."""
+    """Return images with a ``fraction`` of the pixels set to 0 or 1."""
     draw = rng.uniform(size=images.shape)
     noisy = images.copy()
     noisy[draw < fraction / 2] = 0.0
@@ -104,12 +104,15 @@ def _disc(centre, radius):
     return (_ROWS - centre[0]) ** 2 + (_COLS - centre[1]) ** 2 <= radius**2
 
 
+# fmt: off
 def add_defect(image, kind, rng):
-    """Return (defective image, mask of the pixels changed by more than 0.25) for one (28, 28) image.
+    """Return (defective image, mask) for one (28, 28) image; the mask holds
+    the pixels the defect changed by more than 0.25.
 
-    A scratch is a straight line of full ink 10 to 18 pixels long, a spot a disc of full ink of radius 1.5 to
-    2.5, a missing stroke a disc of radius 2.5 to 3.5 erased around an inked pixel. Drawn again until the
-    defect changes at least 10 pixels.
+    A scratch is a straight line of full ink 10 to 18 pixels long, a spot a
+    disc of full ink of radius 1.5 to 2.5, a missing stroke a disc of radius
+    2.5 to 3.5 erased around an inked pixel. Drawn again until the defect
+    changes at least 10 pixels.
     """
     while True:
         defective = image.copy()
@@ -117,15 +120,21 @@ def add_defect(image, kind, rng):
             middle, angle = rng.uniform(4, 24, size=2), rng.uniform(0, np.pi)
             length = rng.uniform(10, 18)
             steps = np.linspace(-0.5, 0.5, 60)[:, None] * length
-            points = np.round(middle + steps * [np.sin(angle), np.cos(angle)]).astype(int)
+            points = np.round(
+                middle + steps * [np.sin(angle), np.cos(angle)]
+            ).astype(int)
             points = np.clip(points, 0, 27)
             defective[points[:, 0], points[:, 1]] = 1.0
         elif kind == "spot":
-            defective[_disc(rng.uniform(5, 23, size=2), rng.uniform(1.5, 2.5))] = 1.0
+            defective[
+                _disc(rng.uniform(5, 23, size=2), rng.uniform(1.5, 2.5))
+            ] = 1.0
         elif kind == "missing stroke":
             rows, cols = np.nonzero(image > 0.5)
             pick = rng.integers(len(rows))
-            defective[_disc((rows[pick], cols[pick]), rng.uniform(2.5, 3.5))] = 0.0
+            defective[
+                _disc((rows[pick], cols[pick]), rng.uniform(2.5, 3.5))
+            ] = 0.0
         else:
             raise ValueError(f"kind is one of {DEFECT_KINDS}, got {kind!r}")
         mask = np.abs(defective - image) > 0.25
@@ -134,49 +143,63 @@ def add_defect(image, kind, rng):
 
 
 def make_defective(images, seed):
-    """Return (defective images, masks, kinds): one defect per image, the three kinds in turn."""
+    """Return (defective images, masks, kinds): one defect per image, the
+    three kinds in turn."""
     rng = np.random.default_rng(seed)
     kinds = np.array([DEFECT_KINDS[i % 3] for i in range(len(images))])
-    pairs = [add_defect(image[..., 0], kind, rng) for image, kind in zip(images, kinds)]
-    defective = np.stack([p[0] for p in pairs])[..., np.newaxis].astype("float32")
+    pairs = [
+        add_defect(image[..., 0], kind, rng)
+        for image, kind in zip(images, kinds)
+    ]
+    defective = np.stack(
+        [p[0] for p in pairs]
+    )[..., np.newaxis].astype("float32")
     return defective, np.stack([p[1] for p in pairs]), kinds
+# fmt: on
 
 
+# fmt: off
 def spatial_autoencoder(code_channels=8, name="spatial"):
-    """Return the denoiser: 28 x 28 x 1 -> a 7 x 7 x code_channels code -> 28 x 28 x 1."""
+    """Return the denoiser: 28 x 28 x 1 -> a 7 x 7 x code_channels code ->
+    28 x 28 x 1."""
     import keras
     from keras.layers import Conv2D, Conv2DTranspose
 
-    return keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1)),
-            Conv2D(32, 3, strides=2, padding="same", activation="relu", name="conv_1"),
-            Conv2D(32, 3, strides=2, padding="same", activation="relu", name="conv_2"),
-            Conv2D(code_channels, 3, padding="same", name="code"),
-            Conv2DTranspose(32, 4, strides=2, padding="same", activation="relu", name="conv_transpose_1"),
-            Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid", name="conv_transpose_2"),
-        ],
-        name=name,
-    )
+    return keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        Conv2D(32, 3, strides=2, padding="same", activation="relu",
+               name="conv_1"),
+        Conv2D(32, 3, strides=2, padding="same", activation="relu",
+               name="conv_2"),
+        Conv2D(code_channels, 3, padding="same", name="code"),
+        Conv2DTranspose(32, 4, strides=2, padding="same", activation="relu",
+                        name="conv_transpose_1"),
+        Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid",
+                        name="conv_transpose_2"),
+    ], name=name)
 
 
 def vector_autoencoder(code_size, name="vector"):
-    """Return chapter 3's plan with the denoiser's layers: 28 x 28 x 1 -> a 1 x 1 x code_size code -> 28 x 28 x 1."""
+    """Return chapter 3's plan with the denoiser's layers: 28 x 28 x 1 ->
+    a 1 x 1 x code_size code -> 28 x 28 x 1."""
     import keras
     from keras.layers import Conv2D, Conv2DTranspose
 
-    return keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1)),
-            Conv2D(32, 3, strides=2, padding="same", activation="relu", name="conv_1"),
-            Conv2D(32, 3, strides=2, padding="same", activation="relu", name="conv_2"),
-            Conv2D(code_size, 7, padding="valid", name="code"),
-            Conv2DTranspose(32, 7, padding="valid", activation="relu", name="conv_transpose_0"),
-            Conv2DTranspose(32, 4, strides=2, padding="same", activation="relu", name="conv_transpose_1"),
-            Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid", name="conv_transpose_2"),
-        ],
-        name=name,
-    )
+    return keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        Conv2D(32, 3, strides=2, padding="same", activation="relu",
+               name="conv_1"),
+        Conv2D(32, 3, strides=2, padding="same", activation="relu",
+               name="conv_2"),
+        Conv2D(code_size, 7, padding="valid", name="code"),
+        Conv2DTranspose(32, 7, padding="valid", activation="relu",
+                        name="conv_transpose_0"),
+        Conv2DTranspose(32, 4, strides=2, padding="same", activation="relu",
+                        name="conv_transpose_1"),
+        Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid",
+                        name="conv_transpose_2"),
+    ], name=name)
+# fmt: on
 
 
 def train(
@@ -252,7 +275,9 @@ def defect_aucs(normal_scores, defect_scores, kinds):
 FILTER_GRIDS = {
     "Gaussian blur": [(w,) for w in (0.25, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0)],
     "median filter": [(k,) for k in (3, 5, 7, 9, 11)],
-    "blur + zero": [(w, t) for w in (0.25, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0) for t in np.round(np.arange(0.05, 0.61, 0.05), 2)],
+    "blur + zero": [
+        (w, t) for w in (0.25, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0) for t in np.round(np.arange(0.05, 0.61, 0.05), 2)
+    ],
     "switching median": [(k,) for k in (3, 5, 7)],
 }
 _FILTERS = {
@@ -268,11 +293,14 @@ def filtered(images, method, setting):
     return _FILTERS[method](images, *setting)
 
 
+# fmt: off
 def tune_filters(clean, conditions=CONDITIONS, seed=1):
-    """Return {(method, kind, level): best setting}, each filter's setting with the best PSNR on ``clean``.
+    """Return {(method, kind, level): setting}, each filter's setting with
+    the best PSNR on ``clean``.
 
-    Every filter is tuned for every kind and level of noise separately (it is told the noise level, which the
-    denoiser never is). The switching median is made for salt-and-pepper noise and tuned for that kind only.
+    Every filter is tuned for every kind and level of noise separately (it
+    is told the noise level, which the denoiser never is). The switching
+    median is made for salt-and-pepper noise and tuned for that kind only.
     """
     best = {}
     for kind, level in conditions:
@@ -283,7 +311,7 @@ def tune_filters(clean, conditions=CONDITIONS, seed=1):
                 continue
             scores = []
             for setting in grid:
-                if method in ("Gaussian blur", "blur + zero"):  # one blur per width
+                if method in ("Gaussian blur", "blur + zero"):  # a blur per width
                     width = setting[0]
                     if width not in blurred:
                         blurred[width] = gaussian_blur(noisy, width)
@@ -293,7 +321,9 @@ def tune_filters(clean, conditions=CONDITIONS, seed=1):
                 else:
                     output = filtered(noisy, method, setting)
                 scores.append(psnr(clean, output))
-                if method in ("median filter", "switching median") and len(scores) > 1 and scores[-1] <= scores[-2]:
+                if (method in ("median filter", "switching median")
+                        and len(scores) > 1 and scores[-1] <= scores[-2]):
                     break  # a larger window only blurs more
             best[method, kind, level] = grid[int(np.argmax(scores))]
     return best
+# fmt: on

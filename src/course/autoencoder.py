@@ -2,7 +2,7 @@
 
 Chapter 3 trains its autoencoder with these functions, and `make evidence` trains the same models with the same
 functions over several seeds (course.experiments), so that what the chapter shows is one draw of what the evidence
-measured. The chapter shows their source (course.show_source); lines stay under 80 characters for that.
+measured. The chapter shows their source (course.show_source); their lines stay within 80 characters for that.
 """
 
 from __future__ import annotations
@@ -20,12 +20,16 @@ RECIPES = {
 }
 
 
+# fmt: off
 def make_optimizer(recipe, total_steps):
-    """Return an Adam optimizer with the learning-rate rule ``recipe`` (a key of RECIPES) for ``total_steps``."""
+    """Return Adam with the learning-rate rule ``recipe`` (RECIPES)."""
     import keras
 
     if recipe not in RECIPES:
-        raise ValueError(f"unknown recipe {recipe!r}: choose one of {', '.join(map(repr, RECIPES))}")
+        raise ValueError(
+            f"unknown recipe {recipe!r}: choose one of "
+            f"{', '.join(map(repr, RECIPES))}"
+        )
     if recipe.startswith("constant"):
         return keras.optimizers.Adam(learning_rate=float(recipe.split()[1]))
     warmup_steps = total_steps // 10 if recipe == "warm-up + cosine" else 0
@@ -36,10 +40,11 @@ def make_optimizer(recipe, total_steps):
         decay_steps=total_steps - warmup_steps,
     )
     return keras.optimizers.Adam(learning_rate=schedule)
+# fmt: on
 
 
 def image_pipeline(images, batch_size, shuffle=False, seed=0):
-    """Return a tf.data pipeline of (input, target) batches, the target being the input itself."""
+    """Return a tf.data pipeline of (input, target) batches: target = input."""
     import tensorflow as tf
 
     dataset = tf.data.Dataset.from_tensor_slices(images)
@@ -59,9 +64,7 @@ def fresh_autoencoder(latent_dim=2, seed=0):
     keras.utils.set_random_seed(seed)
     encoder, decoder = conv_encoder(latent_dim), conv_decoder(latent_dim)
     images = keras.Input(shape=(28, 28, 1))
-    autoencoder = keras.Model(
-        images, decoder(encoder(images)), name="autoencoder"
-    )
+    autoencoder = keras.Model(images, decoder(encoder(images)), name="autoencoder")
     return encoder, decoder, autoencoder
 
 
@@ -76,7 +79,7 @@ def train_autoencoder(
     loss="mse",
     log=True,
 ):
-    """Train ``model`` to reconstruct ``images`` with ``recipe``; return the Keras history."""
+    """Train ``model`` to reconstruct ``images``; return the history."""
     import keras
 
     from .models import EpochLog
@@ -106,5 +109,8 @@ def predict(model, inputs, batch_size=1000) -> np.ndarray:
     the function that Keras compiles for each new model.
     """
     return np.concatenate(
-        [np.asarray(model(inputs[start : start + batch_size], training=False)) for start in range(0, len(inputs), batch_size)]
+        [
+            np.asarray(model(inputs[start : start + batch_size], training=False))
+            for start in range(0, len(inputs), batch_size)
+        ]
     )

@@ -118,10 +118,12 @@ def blur_then_zero(images, width: float, threshold: float) -> np.ndarray:
 
 
 def switching_median(images, size: int) -> np.ndarray:
-    """Return the images with only the pixels at exactly 0 or 1 replaced by the median of their window.
+    """Return the images with only the pixels at exactly 0 or 1 replaced by
+    the median of their window.
 
-    Salt-and-pepper noise sets pixels to 0 or 1 and leaves the others exactly as they were, so a filter made for
-    it changes only those pixels (a *switching* median): a plain median also smooths every untouched pixel.
+    Salt-and-pepper noise sets pixels to 0 or 1 and leaves the others exactly
+    as they were, so a filter made for it changes only those pixels (a
+    *switching* median): a plain median also smooths every untouched pixel.
     """
     images = np.asarray(images)
     suspect = (images == 0.0) | (images == 1.0)
@@ -135,13 +137,18 @@ class LinearDenoiser(NamedTuple):
     bias: np.ndarray
 
 
-def fit_linear_denoiser(noisy, clean, ridges=(1e-4, 1e-3, 1e-2, 1e-1), tune=None) -> LinearDenoiser:
-    """Return the linear map from noisy to clean images with the least squared error (a Wiener filter).
+# fmt: off
+def fit_linear_denoiser(
+    noisy, clean, ridges=(1e-4, 1e-3, 1e-2, 1e-1), tune=None
+) -> LinearDenoiser:
+    """Return the linear map from noisy to clean images with the least
+    squared error (a Wiener filter).
 
-    Fitted by least squares on the pairs ``(noisy, clean)``, with a small ridge penalty ``ridge`` times the
-    mean input energy. With ``tune = (noisy_val, clean_val)`` the ridge is the one of ``ridges`` with the
-    least error on those images; without, the first. The map is fitted for one kind and level of noise: it is
-    the statistician's optimal linear estimator for that noise, the baseline a neural denoiser must beat.
+    Fitted by least squares on the pairs ``(noisy, clean)``, with a small
+    ridge penalty (a ridge of ``ridges`` times the mean input energy). With
+    ``tune = (noisy_val, clean_val)`` the ridge is the one with the least
+    error on those images; without, the first. The map is fitted for one
+    kind and level of noise: the best linear estimator for that noise.
     """
     from scipy import linalg
 
@@ -154,7 +161,9 @@ def fit_linear_denoiser(noisy, clean, ridges=(1e-4, 1e-3, 1e-2, 1e-1), tune=None
     scale = np.trace(gram) / len(gram)
     best, best_error = None, np.inf
     for ridge in ridges if tune is not None else ridges[:1]:
-        weights = linalg.solve(gram + ridge * scale * np.eye(len(gram)), cross, assume_a="pos")
+        weights = linalg.solve(
+            gram + ridge * scale * np.eye(len(gram)), cross, assume_a="pos"
+        )
         model = LinearDenoiser(weights, target_mean - input_mean @ weights)
         if tune is None:
             return model
@@ -162,48 +171,74 @@ def fit_linear_denoiser(noisy, clean, ridges=(1e-4, 1e-3, 1e-2, 1e-1), tune=None
         if error < best_error:
             best, best_error = model, error
     return best
+# fmt: on
 
 
+# fmt: off
 def linear_denoise(model: LinearDenoiser, noisy) -> np.ndarray:
-    """Return the linear denoiser's estimate of the clean images, clipped to [0, 1] like the pixels."""
+    """Return the linear denoiser's estimate of the clean images, clipped to
+    [0, 1] like the pixels."""
     noisy = np.asarray(noisy)
     flat = noisy.reshape(len(noisy), -1).astype(np.float64)
-    return np.clip(flat @ model.weights + model.bias, 0.0, 1.0).reshape(noisy.shape).astype(np.float32)
+    return np.clip(
+        flat @ model.weights + model.bias, 0.0, 1.0
+    ).reshape(noisy.shape).astype(np.float32)
+# fmt: on
 
 
-def nearest_neighbour_labels(queries, references, reference_labels) -> np.ndarray:
-    """Return, for each query row, the label of its nearest reference row (Euclidean distance).
+# fmt: off
+def nearest_neighbour_labels(
+    queries, references, reference_labels
+) -> np.ndarray:
+    """Return, for each query row, the label of its nearest reference row.
 
-    |q - r|^2 = |q|^2 - 2 q.r + |r|^2, and |q|^2 does not change which r is nearest. Rows are feature vectors:
-    pixels, codes, or PCA coordinates.
+    Euclidean distance: |q - r|^2 = |q|^2 - 2 q.r + |r|^2, and |q|^2 does
+    not change which r is nearest. Rows are feature vectors: pixels, codes,
+    or PCA coordinates.
     """
     queries = np.asarray(queries, dtype=np.float64).reshape(len(queries), -1)
-    references = np.asarray(references, dtype=np.float64).reshape(len(references), -1)
+    references = np.asarray(references, dtype=np.float64).reshape(
+        len(references), -1
+    )
     labels = np.empty(len(queries), dtype=np.asarray(reference_labels).dtype)
     squared_norms = np.sum(references**2, axis=1)
-    for start in range(0, len(queries), 1000):  # 1,000 queries at a time: a (1000, N) distance matrix
+    for start in range(0, len(queries), 1000):  # a (1000, N) distance matrix
         block = queries[start : start + 1000]
-        labels[start : start + 1000] = reference_labels[np.argmin(squared_norms - 2 * block @ references.T, axis=1)]
+        labels[start : start + 1000] = reference_labels[
+            np.argmin(squared_norms - 2 * block @ references.T, axis=1)
+        ]
     return labels
+# fmt: on
 
 
+# fmt: off
 def two_pixel_share(images) -> np.ndarray:
-    """Return each image's share of energy (squared Fourier amplitudes) at the frequencies that repeat every 2 pixels.
+    """Return each image's share of energy (squared Fourier amplitudes) at
+    the frequencies that repeat every 2 pixels.
 
-    A checkerboard, the pattern that uneven overlaps of a transposed convolution paint, lives at exactly these
-    three frequencies of a 28 x 28 image: (14, 14), (0, 14) and (14, 0).
+    A checkerboard, the pattern that uneven overlaps of a transposed
+    convolution paint, lives at exactly these three frequencies of a
+    28 x 28 image: (14, 14), (0, 14) and (14, 0).
     """
     power = np.abs(np.fft.fft2(np.asarray(images)[..., 0])) ** 2
-    return (power[:, 14, 14] + power[:, 0, 14] + power[:, 14, 0]) / power.sum(axis=(1, 2))
+    return (
+        (power[:, 14, 14] + power[:, 0, 14] + power[:, 14, 0])
+        / power.sum(axis=(1, 2))
+    )
+# fmt: on
 
 
+# fmt: off
 def box_blur(images) -> np.ndarray:
-    """Return each image averaged over the 3 x 3 window around each pixel (edges repeated): a blur, the control
-    for any claim that a model's outputs hold less of the 2-pixel frequencies than its inputs."""
+    """Return each image averaged over the 3 x 3 window around each pixel
+    (edges repeated): a blur, the control for any claim that a model's
+    outputs hold less of the 2-pixel frequencies than its inputs."""
     images = np.asarray(images)
     padded = np.pad(images[..., 0], ((0, 0), (1, 1), (1, 1)), mode="edge")
     size = images.shape[1]
     local_mean = sum(
-        padded[:, 1 + dy : size + 1 + dy, 1 + dx : size + 1 + dx] for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+        padded[:, 1 + dy : size + 1 + dy, 1 + dx : size + 1 + dx]
+        for dy in (-1, 0, 1) for dx in (-1, 0, 1)
     )
     return (local_mean / 9)[..., np.newaxis]
+# fmt: on

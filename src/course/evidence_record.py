@@ -211,7 +211,36 @@ def _dependencies(obj, found: dict) -> None:
         elif isinstance(value, (dict, list, tuple, str, int, float, frozenset)) and not isinstance(value, bool):
             module = namespace.get("__name__", "")
             if module.startswith("course"):  # a constant of the package: its value counts
-                found[f"{module}.{name}"] = repr(value)
+                found[f"{module}.{name}"] = _constant(value, found)
+
+
+def _holds_code(value) -> bool:
+    """Whether a constant holds a function, or a class of the package, whose repr names a memory address."""
+    if isinstance(value, types.FunctionType) or (isinstance(value, type) and _is_course(value)):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_code(k) or _holds_code(v) for k, v in value.items())
+    if isinstance(value, (list, tuple, frozenset)):
+        return any(_holds_code(item) for item in value)
+    return False
+
+
+def _constant(value, found: dict) -> str:
+    """A constant as text that is the same in every process: functions and classes by name (and their code among
+    the dependencies), containers item by item, anything else by its repr."""
+    if not _holds_code(value):
+        return repr(value)
+    if isinstance(value, (types.FunctionType, type)):
+        if _is_course(value):
+            _dependencies(value, found)
+        return f"<{value.__module__}.{value.__qualname__}>"
+    if not _holds_code(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_constant(k, found)}: {_constant(v, found)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return type(value).__name__ + "(" + ", ".join(_constant(item, found) for item in value) + ")"
+    return repr(value)
 
 
 def code_digest(functions, settings: dict) -> str:

@@ -10,7 +10,8 @@ autoencoder, course.at_work, course.vae, course.baselines), never a copy of them
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,7 +22,7 @@ __all__ = ["Experiment", "EXPERIMENTS", "CHAPTER_3_RECIPE"]
 
 # The recipe chapter 3 trains with, chosen by the evidence of "03-recipes" (the lowest mean validation error
 # over the seeds, and below the others on every seed).
-CHAPTER_3_RECIPE = "cosine"
+CHAPTER_3_RECIPE = "warm-up + cosine"
 
 
 class Experiment(NamedTuple):
@@ -67,10 +68,15 @@ def prepare_recipes(settings):
         "pca_test_mse": baselines.mse(data.x_test, baselines.pca_reconstruct(pca, data.x_test)),
         "mean_image_val_mse": baselines.mse(data.x_val, data.x_train.mean(axis=0)),
         "nn_accuracy_pixels": float(
-            np.mean(baselines.nearest_neighbour_labels(data.x_val, data.x_train[:neighbours], data.y_train[:neighbours]) == data.y_val)
+            np.mean(
+                baselines.nearest_neighbour_labels(data.x_val, data.x_train[:neighbours], data.y_train[:neighbours])
+                == data.y_val
+            )
         ),
         "nn_accuracy_pca": float(
-            np.mean(baselines.nearest_neighbour_labels(pca_val, pca_neighbours, data.y_train[:neighbours]) == data.y_val)
+            np.mean(
+                baselines.nearest_neighbour_labels(pca_val, pca_neighbours, data.y_train[:neighbours]) == data.y_val
+            )
         ),
         "two_pixel_inputs": float(np.mean(baselines.two_pixel_share(data.x_val))),
         "two_pixel_blurred_inputs": float(np.mean(baselines.two_pixel_share(baselines.box_blur(data.x_val)))),
@@ -91,7 +97,9 @@ def run_recipes(seed, settings, shared):
         codes = autoencoder.predict(encoder, data.x_val).reshape(len(data.x_val), -1)
         neighbour_codes = autoencoder.predict(encoder, data.x_train[:neighbours]).reshape(neighbours, -1)
         random_codes = _seed_rng(seed).standard_normal((settings["random_codes"], settings["latent_dim"]))
-        random_images = autoencoder.predict(decoder, random_codes.reshape(-1, 1, 1, settings["latent_dim"]).astype("float32"))
+        random_images = autoencoder.predict(
+            decoder, random_codes.reshape(-1, 1, 1, settings["latent_dim"]).astype("float32")
+        )
         first = val_out[: settings["random_codes"]]
         guesses = baselines.nearest_neighbour_labels(codes, neighbour_codes, data.y_train[:neighbours])
         random_gap = _nearest_gaps(random_codes, codes, 0)
@@ -186,7 +194,9 @@ def run_denoising(seed, settings, shared):
         model = build()
         at_work.train(model, noisy_train, x_train, epochs, seed, log=False)
         for (kind, level), noisy in shared["noisy"].items():
-            values[f"psnr/{name}/{_condition(kind, level)}"] = baselines.psnr(measured, autoencoder.predict(model, noisy))
+            values[f"psnr/{name}/{_condition(kind, level)}"] = baselines.psnr(
+                measured, autoencoder.predict(model, noisy)
+            )
         if name == "denoiser":
             values["psnr/denoiser/occluded"] = baselines.psnr(measured, autoencoder.predict(model, shared["occluded"]))
     return values
@@ -214,7 +224,9 @@ def prepare_detection(settings):
     def pca_scores(images):
         return np.mean((images - baselines.pca_reconstruct(pca, images)) ** 2, axis=(1, 2, 3))
 
-    fixed = {f"pca_auc/{k}": v for k, v in at_work.defect_aucs(pca_scores(normal), pca_scores(defective), kinds).items()}
+    fixed = {
+        f"pca_auc/{k}": v for k, v in at_work.defect_aucs(pca_scores(normal), pca_scores(defective), kinds).items()
+    }
     pixels = defective[..., 0]
     mean_image = x_train.mean(axis=0)[..., 0]
     for name, score in [
@@ -228,7 +240,10 @@ def prepare_detection(settings):
     for digit in settings["held_out"]:
         fixed[f"little_ink_auc/{digit}"] = float(roc_auc_score(novelty_labels == digit, -ink))
     defect_ink = np.concatenate([normal, defective]).mean(axis=(1, 2, 3))
-    fixed |= {f"little_ink_auc/{k}": v for k, v in at_work.defect_aucs(-defect_ink[: len(normal)], -defect_ink[len(normal) :], kinds).items()}
+    fixed |= {
+        f"little_ink_auc/{k}": v
+        for k, v in at_work.defect_aucs(-defect_ink[: len(normal)], -defect_ink[len(normal) :], kinds).items()
+    }
     for width in (settings["width"], settings["wide"]):
         fixed[f"parameters/{width}"] = int(at_work.vector_autoencoder(width).count_params())
     shared = {
@@ -251,7 +266,9 @@ def run_detection(seed, settings, shared):
         normal_scores = at_work.anomaly_scores(model, normal)
         defect_scores = at_work.anomaly_scores(model, defective)
         values[f"normal_mse/{width}"] = float(np.mean(normal_scores))
-        values |= {f"auc/{width}/{k}": v for k, v in at_work.defect_aucs(normal_scores, defect_scores, shared["kinds"]).items()}
+        values |= {
+            f"auc/{width}/{k}": v for k, v in at_work.defect_aucs(normal_scores, defect_scores, shared["kinds"]).items()
+        }
         if width != settings["width"]:
             continue
         validation_scores = at_work.anomaly_scores(model, data.x_val[: settings["validation"]])
@@ -266,7 +283,9 @@ def run_detection(seed, settings, shared):
             "rare_precision": recall * prevalence / (recall * prevalence + false_alarms * (1 - prevalence)),
         }
         residuals = (defective - autoencoder.predict(model, defective, 500))[..., 0]
-        values |= {f"pixel_auc/residual/{k}": v for k, v in _pixel_aucs(residuals**2, shared["masks"], shared["kinds"]).items()}
+        values |= {
+            f"pixel_auc/residual/{k}": v for k, v in _pixel_aucs(residuals**2, shared["masks"], shared["kinds"]).items()
+        }
     for digit in settings["held_out"]:
         without = x_train[shared["y_train"] != digit]
         keras.utils.set_random_seed(seed)
@@ -297,7 +316,9 @@ def prepare_models(settings):
 
 def _quadrant_min(means) -> float:
     shares = [
-        np.mean(((means[:, 0] > 0) == right) & ((means[:, 1] > 0) == upper)) for right in (False, True) for upper in (False, True)
+        np.mean(((means[:, 0] > 0) == right) & ((means[:, 1] > 0) == upper))
+        for right in (False, True)
+        for upper in (False, True)
     ]
     return float(min(shares))
 
@@ -321,7 +342,11 @@ def run_models(seed, settings, shared):
             judge, vae.decode(decoder, vae.fitted_codes(codes.mean(axis=0), np.cov(codes.T), prior))
         ),
     }
-    for name, beta, position_bias in [("VAE", 1.0, True), ("VAE, beta 4", 4.0, True), ("VAE, chapter 3 decoder", 1.0, False)]:
+    for name, beta, position_bias in [
+        ("VAE", 1.0, True),
+        ("VAE, beta 4", 4.0, True),
+        ("VAE, chapter 3 decoder", 1.0, False),
+    ]:
         model = vae.build_vae(beta, seed, position_bias)
         vae.train_vae(model, x_train, data.x_val, epochs, batch, log=False)
         terms = model.evaluate(vae.image_batches(x_test, 1000), verbose=0, return_dict=True)
@@ -336,7 +361,9 @@ def run_models(seed, settings, shared):
             f"kl/{name}": float(terms["kl"]),
             f"test_mse/{name}": baselines.mse(x_test, autoencoder.predict(model, x_test)),
             f"score/{name}, N(0, I)": vae.digit_score(judge, samples),
-            f"score/{name}, fitted": vae.digit_score(judge, vae.decode(model.decoder, vae.fitted_codes(fit_mean, fit_cov, prior))),
+            f"score/{name}, fitted": vae.digit_score(
+                judge, vae.decode(model.decoder, vae.fitted_codes(fit_mean, fit_cov, prior))
+            ),
             f"coverage/{name}": vae.coverage(means, prior, settings["radius"]),
             f"aggregate_mean_norm/{name}": float(np.linalg.norm(aggregate_mean)),
             f"aggregate_variance_min/{name}": float(np.diag(aggregate_cov).min()),
@@ -347,7 +374,10 @@ def run_models(seed, settings, shared):
         if name == "VAE":
             probabilities = vae.class_probabilities(judge, samples)
             rng = np.random.default_rng(settings["bootstrap_seed"])
-            boot = [vae.score_of(probabilities[rng.integers(0, len(samples), len(samples))]) for _ in range(settings["bootstrap"])]
+            boot = [
+                vae.score_of(probabilities[rng.integers(0, len(samples), len(samples))])
+                for _ in range(settings["bootstrap"])
+            ]
             reconstructed = autoencoder.predict(model, x_test[:scored])
             values["bootstrap_sd/VAE, N(0, I)"] = float(np.std(boot))
             values["judge_right/VAE"] = vae.share_right(judge, reconstructed, y_test[:scored])
@@ -363,8 +393,14 @@ EXPERIMENTS = {
         "result compares with PCA, in nearest neighbours and in 2-pixel energy",
         prepare_recipes,
         run_recipes,
-        {"latent_dim": 2, "epochs": 5, "batch_size": 128, "recipes": list(autoencoder.RECIPES), "neighbours": 10000,
-         "random_codes": 20},  # fmt: skip
+        {
+            "latent_dim": 2,
+            "epochs": 5,
+            "batch_size": 128,
+            "recipes": list(autoencoder.RECIPES),
+            "neighbours": 10000,
+            "random_codes": 20,
+        },  # fmt: skip
         (42, 1, 2, 3, 4),
     ),
     "03-sweep": Experiment(
@@ -380,9 +416,19 @@ EXPERIMENTS = {
         "median and a linear least-squares denoiser fitted for each",
         prepare_denoising,
         run_denoising,
-        {"train_size": 20000, "epochs": 4, "two_number_epochs": 2, "measured": 2000, "measuring_seed": 2,
-         "tuning": [1000, 1500], "tuning_seed": 1, "linear_seed": 3,
-         "conditions": [list(c) for c in at_work.CONDITIONS], "square": 9, "square_seed": 6},  # fmt: skip
+        {
+            "train_size": 20000,
+            "epochs": 4,
+            "two_number_epochs": 2,
+            "measured": 2000,
+            "measuring_seed": 2,
+            "tuning": [1000, 1500],
+            "tuning_seed": 1,
+            "linear_seed": 3,
+            "conditions": [list(c) for c in at_work.CONDITIONS],
+            "square": 9,
+            "square_seed": 6,
+        },  # fmt: skip
         (4, 5, 6, 7, 8),
     ),
     "04-detection": Experiment(
@@ -390,9 +436,19 @@ EXPERIMENTS = {
         "and novelty, against PCA and model-free scores",
         prepare_detection,
         run_detection,
-        {"train_size": 20000, "epochs": 3, "width": 16, "wide": 392, "normal_test": 1500, "defect_seed": 4,
-         "validation": 2000, "false_alarm_rate": 0.01, "prevalence": 0.01, "held_out": [1, 8],
-         "novelty_test": 3000},  # fmt: skip
+        {
+            "train_size": 20000,
+            "epochs": 3,
+            "width": 16,
+            "wide": 392,
+            "normal_test": 1500,
+            "defect_seed": 4,
+            "validation": 2000,
+            "false_alarm_rate": 0.01,
+            "prevalence": 0.01,
+            "held_out": [1, 8],
+            "novelty_test": 3000,
+        },  # fmt: skip
         (4, 5, 6, 7, 8),
     ),
     "05-models": Experiment(
@@ -400,8 +456,18 @@ EXPERIMENTS = {
         "sampler; beta = 4; chapter 3's decoder in the VAE",
         prepare_models,
         run_models,
-        {"train_size": 20000, "epochs": 5, "batch_size": 64, "judge_seed": 42, "scored": 2000, "prior_seed": 42,
-         "draws": 2000, "radius": 0.2, "bootstrap": 200, "bootstrap_seed": 42},  # fmt: skip
+        {
+            "train_size": 20000,
+            "epochs": 5,
+            "batch_size": 64,
+            "judge_seed": 42,
+            "scored": 2000,
+            "prior_seed": 42,
+            "draws": 2000,
+            "radius": 0.2,
+            "bootstrap": 200,
+            "bootstrap_seed": 42,
+        },  # fmt: skip
         (42, 1, 2, 3, 4),
     ),
 }

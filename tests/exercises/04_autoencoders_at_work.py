@@ -91,6 +91,13 @@ EXERCISES = {
                 "right": [
                     {"strict_threshold": np.quantile(scores_context(None)["validation_scores"], 0.995)},
                     {"strict_threshold": float(np.percentile(scores_context(None)["validation_scores"], 99.5))},
+                    # any threshold with exactly 0.5 % of the validation scores above it is right
+                    {
+                        "strict_threshold": float(
+                            np.percentile(scores_context(None)["validation_scores"], 99.5, method="lower")
+                        )
+                    },
+                    {"strict_threshold": float(np.sort(scores_context(None)["validation_scores"])[-11])},
                 ],
             },
             "ex-at-work-strict-threshold-check-recall": {
@@ -110,7 +117,20 @@ EXERCISES = {
                     ({"strict_recall": 0.0}, None),
                     ({"strict_recall": "0.5"}, "a float"),
                 ],
-                "right": [],
+                "right": [
+                    # the recall of the student's own threshold, when that threshold is right
+                    {
+                        "strict_threshold": float(
+                            np.percentile(scores_context(None)["validation_scores"], 99.5, method="lower")
+                        ),
+                        "strict_recall": float(
+                            np.mean(
+                                scores_context(None)["defect_test_scores"]
+                                > np.percentile(scores_context(None)["validation_scores"], 99.5, method="lower")
+                            )
+                        ),
+                    },
+                ],
             },
         },
     },
