@@ -2,9 +2,10 @@
 True in the reader's path, and runs read against the evidence.
 
 * every line of a code cell the site shows (not tagged hide-input, remove-input or remove-cell) has at most 80
-  characters, and so has every printed line it shows (not tagged remove-output or hide-output): the site's code
-  box holds about 83 characters at 1280 px. The lines that course.passed prints under an exercise's visible
-  check are the exercises' own and are left out here;
+  characters, and every printed line it shows (not tagged remove-output or hide-output) at most 82: the site's
+  code box holds about 83 characters at 1280 px (a training log's line may run a character or two over 80).
+  The lines that course.passed prints under an exercise's visible check are the exercises' own and are left
+  out here;
 * every name a shown code cell uses is defined in a shown code cell (or by Python): a reader who folds nothing
   open can follow the code;
 * a cell whose shown output is nothing but lines that end in True or False is a check for the tests, not for
@@ -26,7 +27,8 @@ from conftest import NOTEBOOKS
 CHAPTERS = ["03_conv_autoencoder", "04_autoencoders_at_work", "05_variational_autoencoder"]
 HIDDEN_INPUT = {"hide-input", "remove-input", "remove-cell"}
 HIDDEN_OUTPUT = {"remove-output", "hide-output", "remove-cell"}
-WIDTH = 80
+WIDTH = 80  # code
+PRINTED_WIDTH = 82  # printed lines
 
 
 def cells(stem: str) -> list[dict]:
@@ -88,7 +90,7 @@ def test_shown_code_and_output_fit_the_code_box(stem):
             problems += [
                 f"{cell['id']}: printed line of {len(line)}: {line[:50]}"
                 for line in printed(cell).splitlines()
-                if len(line) > WIDTH
+                if len(line) > PRINTED_WIDTH
             ]
     assert not problems, f"{stem}:\n" + "\n".join(problems)
 

@@ -141,6 +141,8 @@ def test_evidence_reads_values_ranges_and_counts():
     assert evidence.value("a", 3) == 3.0 and evidence.fixed("baseline") == 2.5
     assert evidence.count(lambda v: v["a"] < v["b"]) == 4
     assert evidence.holds(lambda v: v["a"] < v["b"]) == "4 of 5 seeds"
+    assert evidence.below("a", "b") == 4 and evidence.above("a", "b") == 1
+    assert evidence.below("a", 3.5) == 3 and evidence.above("a", 3.5) == 2
     assert evidence.contains("a", 5.05, margin=0.1) and not evidence.contains("a", 5.2, margin=0.1)
     table = evidence.table({"first": "a", "second": "b"})
     assert all(len(line) <= 80 for line in table.splitlines()), table

@@ -311,7 +311,7 @@ def tune_filters(clean, conditions=CONDITIONS, seed=1):
                 continue
             scores = []
             for setting in grid:
-                if method in ("Gaussian blur", "blur + zero"):  # a blur per width
+                if method in ("Gaussian blur", "blur + zero"):  # one blur each
                     width = setting[0]
                     if width not in blurred:
                         blurred[width] = gaussian_blur(noisy, width)

@@ -97,6 +97,18 @@ class Evidence:
             for i in range(len(self.seeds))
         )
 
+    def below(self, metric: str, other) -> int:
+        """Return on how many seeds ``metric`` is below ``other``: another metric (its value for the same seed) or a
+        number."""
+        second = self.values(other) if isinstance(other, str) else np.asarray(other, dtype=float)
+        return int(np.sum(self.values(metric) < second))
+
+    def above(self, metric: str, other) -> int:
+        """Return on how many seeds ``metric`` is above ``other``: another metric (its value for the same seed) or a
+        number."""
+        second = self.values(other) if isinstance(other, str) else np.asarray(other, dtype=float)
+        return int(np.sum(self.values(metric) > second))
+
     def holds(self, condition) -> str:
         """Return "n of N seeds": how many seeds the ``condition`` of :meth:`count` holds for."""
         return f"{self.count(condition)} of {len(self.seeds)} seeds"
