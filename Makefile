@@ -5,7 +5,7 @@
 #   make test-fast every test but notebook execution, the browser and the exercises' answers; with the book build (under a minute)
 #   make check NB=notebooks/01_conv2d.ipynb  re-execute one chapter, run nbval and its exercise tests on it, build the book
 #   make test-stability  re-execute every chapter under other floating-point paths and compare (before committing a notebook)
-#   make lint      ruff: lint tools/, tests/ and notebooks/, and check the formatting of the .py files
+#   make lint      ruff: lint src/, tools/, classroom/, tests/ and notebooks/, and check the formatting of the .py files
 #   make lock      re-resolve requirements.txt into requirements-lock.txt (exact versions)
 #   make execute   re-execute notebooks in place (all, or NB=notebooks/01_conv2d.ipynb)
 #   make student   write student versions of the chapters to _build/student/
@@ -13,6 +13,7 @@
 #   make book-student build the solution-free site into _build/html-student/
 #   make lab       open the notebooks in JupyterLab with the course environment
 #   make bench     time each notebook, the book build and page loads; write _build/bench.json
+#   make bench-class  what grading costs: per student, or a class with CLASS=20 and 1, 2 and 4 workers (as root)
 #   make grade ASSIGNMENT=01_conv2d COURSE=... JOBS=2  autograde a class, each submission in a sandbox (as root)
 #   make hub       start a JupyterHub on 127.0.0.1 with an instructor and STUDENTS=5 students (make hub-stop)
 #   make test-hub  the whole coursework cycle through a hub: release, fetch, submit, grade, feedback (as root)
@@ -23,7 +24,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # The environment is made again when what it is made from changes: the stamp's name holds a digest of these
 # files' contents (not their times, which a fresh clone sets anew).
-ENV_FILES := requirements.txt requirements-lock.txt pyproject.toml tools/ipython_kernel_config.py
+ENV_FILES := Makefile requirements.txt requirements-lock.txt pyproject.toml tools/ipython_kernel_config.py
 ENV_DIGEST := $(shell $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha256(b"".join(open(f, "rb").read() for f in sys.argv[1:])).hexdigest()[:16])' $(ENV_FILES))
 STAMP  := $(VENV)/.course-installed-$(ENV_DIGEST)
 LOCK_VENV ?= _build/lock-venv
@@ -59,14 +60,25 @@ if not (3, 11) <= sys.version_info[:2] <= (3, 13):
 endef
 export PYTHON_CHECK
 
-.PHONY: book test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench grade hub hub-stop test-hub clean distclean env
+# The one place where the repository's own code goes on the environment's path: a .pth file that puts tools/
+# (the book's tools, `python -m coursetools`) and classroom/ (`python -m classroom`) on sys.path of every Python
+# of the environment, kernels included. The course package itself is installed (editable) from src/.
+define PATH_FILE
+import pathlib, sysconfig
+folder = pathlib.Path(sysconfig.get_paths()["purelib"])
+root = pathlib.Path.cwd().resolve()
+(folder / "convolutional-autoencoders-repository.pth").write_text(f"{root / 'tools'}\n{root / 'classroom'}\n")
+endef
+export PATH_FILE
+
+.PHONY: book test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench bench-class grade hub hub-stop test-hub clean distclean env
 
 env: $(STAMP)
 
 # Notebook changes that a reviewer can read: `git diff`, `git log -p` and `git show` print a notebook as text
-# (tools/notebook_text.py; .gitattributes names the driver). Set in this repository only, on every make run.
+# (tools/coursetools/notebook_text.py; .gitattributes names the driver). Set in this repository only, on every make run.
 notebook-diffs:
-	@git rev-parse --git-dir > /dev/null 2>&1 && git config diff.notebook.textconv "python3 tools/notebook_text.py" || true
+	@git rev-parse --git-dir > /dev/null 2>&1 && git config diff.notebook.textconv "python3 tools/coursetools/notebook_text.py" || true
 
 $(STAMP): | notebook-diffs
 	@$(PYTHON) -c "$$PYTHON_CHECK"
@@ -74,21 +86,21 @@ $(STAMP): | notebook-diffs
 	$(BIN)/python -m pip install --quiet --upgrade pip -c requirements-lock.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c requirements-lock.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
+	$(BIN)/python -c "$$PATH_FILE"
 	mkdir -p $(VENV)/etc/ipython
 	cp tools/ipython_kernel_config.py $(VENV)/etc/ipython/ipython_kernel_config.py
 	rm -f $(VENV)/.course-installed*
 	touch $(STAMP)
 
 book: $(STAMP)
-	$(BIN)/jupyter-book build . --path-output . --all -W -n --keep-going
-	@echo "The book is at: $(CURDIR)/_build/html/index.html"
+	$(BIN)/python -m coursetools build
 
 test: $(STAMP)
 	TF_NUM_INTRAOP_THREADS=$(TEST_THREADS) $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder --durations=15 $(PYTEST_ARGS)
 
-# Not part of make test: it executes every chapter three more times (see tools/stability.py).
+# Not part of make test: it executes every chapter three more times (see tools/coursetools/stability.py).
 test-stability: $(STAMP)
-	$(BIN)/python tools/stability.py $(NB) $(STABILITY_ARGS)
+	$(BIN)/python -m coursetools stability $(NB) $(STABILITY_ARGS)
 
 # The slow tests but the book build (tests/test_book.py) are left out: notebook execution, the browser, nbgrader
 # round trips and the right and wrong answers of every exercise (`make check NB=...` runs one chapter's).
@@ -96,9 +108,9 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not notebook and not browser" -k "not slow or test_book.py" $(PYTEST_ARGS)
 
 # The editor's loop for one chapter: re-execute it, nbval, its exercise and coursework tests, the book build;
-# then what failed and where (tools/check.py).
+# then what failed and where (tools/coursetools/check.py).
 check: $(STAMP)
-	$(BIN)/python tools/check.py $(NB)
+	$(BIN)/python -m coursetools check $(NB)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -111,21 +123,21 @@ lock:
 	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(LOCK_VENV)/bin/python -m pip install --quiet --dry-run --ignore-installed --report $(LOCK_VENV)/report.json -r requirements.txt
 	$(LOCK_VENV)/bin/python -m pip install --quiet packaging
-	$(LOCK_VENV)/bin/python tools/lock.py $(LOCK_VENV)/report.json > $(LOCK_VENV)/lock.txt
+	$(LOCK_VENV)/bin/python tools/coursetools/lock.py $(LOCK_VENV)/report.json > $(LOCK_VENV)/lock.txt
 	mv $(LOCK_VENV)/lock.txt requirements-lock.txt
 	rm -rf $(LOCK_VENV)
 
 execute: $(STAMP)
-	$(BIN)/python tools/execute.py $(NB)
+	$(BIN)/python -m coursetools execute $(NB)
 
 student: $(STAMP)
-	$(BIN)/python tools/coursework.py student --out _build/student
+	$(BIN)/python -m coursetools student --out _build/student
 
 assignments: $(STAMP)
-	$(BIN)/python tools/coursework.py assignments --out _build/nbgrader
+	$(BIN)/python -m coursetools assignments --out _build/nbgrader
 
 book-student: $(STAMP)
-	$(BIN)/python tools/coursework.py book-student --out _build/html-student
+	$(BIN)/python -m coursetools book-student --out _build/html-student
 
 # JupyterLab refuses to run as root unless told to; students do not run as root.
 # The chapters are trusted first: JupyterLab runs the stored outputs' scripts (the step-through figures and
@@ -139,28 +151,34 @@ COURSE     ?= $(HOME)/courses/convolutional-autoencoders
 ASSIGNMENT ?= 01_conv2d
 JOBS       ?= 2
 grade: $(STAMP)
-	$(BIN)/python tools/grade.py autograde $(ASSIGNMENT) --course $(COURSE) --jobs $(JOBS)
+	$(BIN)/python -m classroom grade autograde $(ASSIGNMENT) --course $(COURSE) --jobs $(JOBS)
 
-# A JupyterHub on 127.0.0.1 for a trial class (tools/hub/hub.py): an instructor and STUDENTS students, local
-# accounts made by the command, nbgrader's exchange; as root. Its proxy comes from npm (tools/hub/package.json).
+# A JupyterHub on 127.0.0.1 for a trial class (classroom/classroom/hub.py): an instructor and STUDENTS students,
+# local accounts made by the command, nbgrader's exchange; as root. Its proxy comes from npm (classroom/hub/package.json).
 STUDENTS ?= 5
 HUB_PORT ?= 8000
 HUB_ROOT ?= /srv/convolutional-autoencoders-hub
-tools/hub/node_modules/.package-lock.json: tools/hub/package.json tools/hub/package-lock.json
-	cd tools/hub && npm ci --no-audit --no-fund --loglevel=error
+classroom/hub/node_modules/.package-lock.json: classroom/hub/package.json classroom/hub/package-lock.json
+	cd classroom/hub && npm ci --no-audit --no-fund --loglevel=error
 
-hub: $(STAMP) tools/hub/node_modules/.package-lock.json
-	$(BIN)/python tools/hub/hub.py start --students $(STUDENTS) --port $(HUB_PORT) --root $(HUB_ROOT)
+hub: $(STAMP) classroom/hub/node_modules/.package-lock.json
+	$(BIN)/python -m classroom hub start --students $(STUDENTS) --port $(HUB_PORT) --root $(HUB_ROOT)
 
 hub-stop: $(STAMP)
-	$(BIN)/python tools/hub/hub.py stop --root $(HUB_ROOT)
+	$(BIN)/python -m classroom hub stop --root $(HUB_ROOT)
 
 # Not part of make test (several minutes, most of it grading): the whole coursework cycle through a hub.
-test-hub: $(STAMP) tools/hub/node_modules/.package-lock.json
-	COURSE_HUB_TEST=1 $(BIN)/python -m pytest tests/test_hub.py -s --durations=5 $(PYTEST_ARGS)
+test-hub: $(STAMP) classroom/hub/node_modules/.package-lock.json
+	COURSE_HUB_TEST=1 $(BIN)/python -m pytest classroom/tests/test_hub.py -s --durations=5 $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python tools/bench.py --out _build/bench.json $(BENCH_ARGS)
+	$(BIN)/python -m coursetools bench --out _build/bench.json $(BENCH_ARGS)
+
+# What grading costs (the classroom's benchmark): per student through make grade's sandbox, or, with CLASS=N, a
+# class of N graded with 1, 2 and 4 workers (as root).
+CLASS ?= 0
+bench-class: $(STAMP)
+	$(BIN)/python -m classroom bench $(if $(filter-out 0,$(CLASS)),--class $(CLASS)) $(BENCH_ARGS)
 
 # A course with grades is never deleted by a clean: the live course belongs outside _build/.
 clean:

@@ -1,20 +1,16 @@
-"""Shared fixtures: the project's paths, the book's tools on sys.path, and one build of the book."""
+"""Shared fixtures: the project's paths and one build of the book."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
-sys.path.insert(0, str(ROOT / "tools"))
-
+from coursetools.settings import ROOT, book_build_command
 
 # The files that take longest, longest first (measured with --durations; see the README's "Tests"). `make test`
 # hands whole files to its pytest-xdist workers in collection order (--dist loadfile --no-loadscope-reorder):
@@ -24,7 +20,7 @@ LONGEST_FIRST = [
     "notebooks/05_variational_autoencoder.ipynb",
     "notebooks/04_autoencoders_at_work.ipynb",
     "tests/test_nbgrader.py",
-    "tests/test_grade.py",
+    "classroom/tests/test_grade.py",
     "tests/test_browser.py",
     "tests/test_coursework.py",
     "notebooks/02_transposed_conv.ipynb",
@@ -81,11 +77,7 @@ def built_site(tmp_path_factory) -> BuiltSite:
     with lock:
         if not log.is_file():
             out.mkdir(parents=True, exist_ok=True)
-            command = [
-                str(Path(sys.executable).parent / "jupyter-book"),
-                *("build", str(ROOT), "--path-output", str(out), "--all", "-W", "-n", "--keep-going"),
-            ]
-            result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+            result = subprocess.run(book_build_command(ROOT, out), capture_output=True, text=True, cwd=ROOT)
             (out / "returncode").write_text(str(result.returncode))
             log.write_text(result.stdout + result.stderr)
     returncode = int((out / "returncode").read_text())

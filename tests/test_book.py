@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-import chapters
-from conftest import ROOT
+from coursetools import chapters
+from coursetools.settings import ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sitecheck import toc_pages
+from coursetools.sitecheck import toc_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -1,10 +1,10 @@
-"""The editor's loop, `make check NB=...` (tools/check.py): every step runs, and the end says what failed and where."""
+"""The editor's loop, `make check NB=...` (coursetools.check): every step runs, and the end says what failed and where."""
 
 from __future__ import annotations
 
 import sys
 
-import check
+from coursetools import check
 
 EXECUTION_FAILURE = """executing notebooks/01_conv2d.ipynb ...
 notebooks/01_conv2d.ipynb: FAILED, left unchanged

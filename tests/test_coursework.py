@@ -1,4 +1,4 @@
-"""The coursework conversion (tools/coursework.py): student notebooks, the nbgrader course, the solution-free
+"""The coursework conversion (coursetools.coursework): student notebooks, the nbgrader course, the solution-free
 site, and the instructors' page kept in step with the chapters.
 
 The conversion is tested on a small chapter written to the exercise conventions, then on every chapter
@@ -17,11 +17,10 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-import chapters as toc
-import coursework
-import exercises
-from conftest import ROOT
-from exercises import nbgrader as meta
+from coursetools import chapters as toc
+from coursetools import coursework, exercises
+from coursetools.exercises import nbgrader as meta
+from coursetools.settings import ROOT
 
 CHAPTERS = toc.chapters()
 NUMBERS = coursework.chapter_numbers()

@@ -1,5 +1,5 @@
 """One harness for the exercises of every chapter listed in `_toc.yml`, on the exercise model of
-tools/exercises.py (which also says the format of an exercise and of its table tests/exercises/<stem>.py).
+coursetools.exercises (which also says the format of an exercise and of its table tests/exercises/<stem>.py).
 
 For every check cell the harness builds a namespace as a student's kernel would have it (the chapter's `setup`
 cell, the exercise's `-data` cells, the table's `context` stand-ins for slow earlier cells, the solution
@@ -24,8 +24,8 @@ import re
 import numpy as np
 import pytest
 
-import exercises
-from conftest import ROOT
+from coursetools import exercises
+from coursetools.settings import ROOT
 
 CHAPTERS = exercises.chapters()
 BY_CHAPTER = pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.path.stem)
@@ -211,7 +211,7 @@ def test_visible_part_is_what_nbgrader_releases():
     ids=lambda value: getattr(getattr(value, "path", None), "stem", value),
 )
 def test_every_fingerprint_of_a_check_is_a_wrong_answer_of_the_table(chapter, check_id):
-    """`python tools/exercises.py fingerprints` prints what the check should hold."""
+    """`python -m coursetools exercises fingerprints` prints what the check should hold."""
     _, stale = exercises.fingerprints(chapter, check_id)
     assert not stale, f"{check_id}: hints for fingerprints that no wrong answer of the table has: {stale}"
 
@@ -262,13 +262,13 @@ def test_check(chapter, check_id, kind, index):
 
 
 def test_pages_list_every_chapter_and_exercise_of_the_toc():
-    """The README's table of chapters is the one `python tools/exercises.py pages` writes; the introduction
+    """The README's table of chapters is the one `python -m coursetools exercises pages` writes; the introduction
     lists the chapters of `_toc.yml` in order; the instructors' table lists every exercise with its number,
     title and points, in order."""
     problems = []
     readme = exercises.README.read_text(encoding="utf-8")
     if exercises.TABLE_START not in readme or exercises.with_chapter_table(readme) != readme:
-        problems.append("README.md: the table of chapters is out of date: run `python tools/exercises.py pages`")
+        problems.append("README.md: the table of chapters is out of date: run `python -m coursetools exercises pages`")
     intro = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
     listed = re.findall(r"^(\d+)\. \[[^\]]+\]\(\.\./notebooks/(\w+)\.ipynb\)", intro, flags=re.MULTILINE)
     expected = [(str(c.number), c.path.stem) for c in CHAPTERS]

@@ -7,8 +7,8 @@ import re
 import subprocess
 import sys
 
-import lock
-from conftest import ROOT
+from coursetools import lock
+from coursetools.settings import ROOT
 
 PIN = re.compile(r'^([a-z0-9][a-z0-9.-]*)==([^\s;]+)(?: ; python_full_version (>=|<) "([\d.]+)")?$')
 
@@ -42,7 +42,7 @@ def test_lock_script_marks_a_release_that_needs_a_later_python(tmp_path):
         ]
     }
     (tmp_path / "report.json").write_text(json.dumps(report))
-    script = [sys.executable, str(ROOT / "tools" / "lock.py"), str(tmp_path / "report.json")]
+    script = [sys.executable, str(ROOT / "tools" / "coursetools" / "lock.py"), str(tmp_path / "report.json")]
     out = subprocess.run(script, capture_output=True, text=True, check=True).stdout.splitlines()
     assert "some-package==1.0" in out
     assert 'soupsieve==4.1.3 ; python_full_version >= "3.11.5"' in out
@@ -52,7 +52,7 @@ def test_lock_script_marks_a_release_that_needs_a_later_python(tmp_path):
 def test_lock_script_stops_on_a_later_python_it_has_no_older_release_for(tmp_path):
     report = {"install": [{"metadata": {"name": "newpkg", "version": "2", "requires_python": ">=3.12"}}]}
     (tmp_path / "report.json").write_text(json.dumps(report))
-    script = [sys.executable, str(ROOT / "tools" / "lock.py"), str(tmp_path / "report.json")]
+    script = [sys.executable, str(ROOT / "tools" / "coursetools" / "lock.py"), str(tmp_path / "report.json")]
     result = subprocess.run(script, capture_output=True, text=True)
     assert result.returncode != 0
     assert "newpkg 2 needs Python 3.12.0" in result.stderr and "OLDER_PYTHON" in result.stderr

@@ -11,7 +11,7 @@ students, built from the chapter's exercise table (tests/exercises/<stem>.py):
 * empty: the released notebook as it is; 0 points.
 
 `nbgrader autograde` runs with the course's nbgrader_config.py (cell timeout, kernel arguments) and MNIST_NPZ;
-the feedback holds no TensorFlow log lines, and per-exercise scores come out of `tools/coursework.py scores`.
+the feedback holds no TensorFlow log lines, and per-exercise scores come out of `python -m coursetools scores`.
 """
 
 from __future__ import annotations
@@ -33,10 +33,9 @@ import nbformat
 import numpy as np
 import pytest
 
-import chapters as toc
-import coursework
-from conftest import ROOT
-from exercises import load_table, nbgrader_metadata, parse
+from coursetools import chapters as toc
+from coursetools import coursework
+from coursetools.exercises import load_table, nbgrader_metadata, parse
 from test_coursework import assert_plain
 
 CHAPTERS = toc.chapters()
@@ -279,14 +278,15 @@ def test_autograde_scores_simulated_students_exactly(course, chapter):
         found = TF_LOG.search(re.sub(r"<[^>]+>", "", feedback))
         assert not found, f"{student}: TensorFlow log text in the feedback: {found.group(0)!r}"
 
-    # per-exercise scores: nbgrader export gives totals; tools/coursework.py scores gives every part
+    # per-exercise scores: nbgrader export gives totals; python -m coursetools scores gives every part
     nbgrader(course, "export", "--to", str(course / "grades.csv"))
     with open(course / "grades.csv") as handle:
         assert {row["student_id"] for row in csv.DictReader(handle)} >= set(students)
     result = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "tools" / "coursework.py"),
+            "-m",
+            "coursetools",
             "scores",
             "--course",
             str(course),

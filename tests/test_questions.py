@@ -14,9 +14,9 @@ import re
 
 import pytest
 
-import chapters
 import course
-from conftest import NOTEBOOKS, ROOT
+from coursetools import chapters
+from coursetools.settings import NOTEBOOKS, ROOT
 
 CHAPTERS = chapters.chapters()
 STEMS = [path.stem for path in CHAPTERS]
@@ -181,7 +181,7 @@ class TestChapterFrame:
         cell = next((c for c in opening_cells(stem) if c.get("id") == "run-time"), None)
         assert cell is not None and cell["cell_type"] == "markdown", f"{stem}: no markdown cell 'run-time'"
         assert source(cell).startswith(course.run_time_note(stem).text), (
-            f"{stem}: the stated run time is not run_times.json's: python tools/bench.py --write-notes"
+            f"{stem}: the stated run time is not run_times.json's: python -m coursetools bench --write-notes"
         )
 
     def test_first_code_cell_gets_the_course_package(self, stem):

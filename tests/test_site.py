@@ -17,9 +17,9 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-import chapters
-from conftest import ROOT
-from sitecheck import (
+from coursetools import chapters
+from coursetools.settings import ROOT
+from coursetools.sitecheck import (
     css_references,
     is_external,
     local_target,

@@ -1,6 +1,6 @@
 """What the pages of the built book load, read from their HTML and CSS (no browser, no server).
 
-    python tools/sitecheck.py [_build/html]      # the weight of every page of the TOC
+    python -m coursetools sitecheck [_build/html]      # the weight of every page of the TOC
 
 Used by tests/test_site.py (nothing loads from outside the site; pages stay light) and by `make bench`.
 """
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import gzip
 import re
-import sys
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
 
-import chapters
+from . import chapters
+from .settings import BUILD
 
 # <link rel=...> values that make the browser fetch something (or open a connection) by themselves.
 FETCHING_RELS = {
@@ -126,13 +126,9 @@ def page_weight(html_dir: Path, page: str) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    html_dir = Path(argv[0] if argv else chapters.ROOT / "_build" / "html")
+    html_dir = Path(argv[0] if argv else BUILD / "html")
     print(f"{'page':40} {'files':>5} {'sent MB':>8} {'stored MB':>9}")
     for page in toc_pages():
         row = page_weight(html_dir, page)
         print(f"{page:40} {row['files']:5d} {row['sent'] / 1e6:8.2f} {row['stored'] / 1e6:9.2f}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -1,19 +1,17 @@
 """Measure the book: notebook execution, book build and page weight.
 
-    python tools/bench.py [--out _build/bench.json] [--tests]
+    python -m coursetools bench [--out _build/bench.json] [--tests]      # make bench
 
 Each chapter of `_toc.yml` is executed in a fresh kernel (a copy; the notebook on disk is not changed) and its
 wall time and the kernel's peak resident memory are taken; the times go to the course package's run_times.json
 too, and each chapter's opening line "Time to run" is written from it (a markdown-only change: no re-execution;
 --write-notes writes those lines alone). Then the book is built into a temporary directory
-and timed, and each page's weight is summed from the files it loads (tools/sitecheck.py). With --tests, the
-whole test suite is run and timed too (as `make test` runs it). With --class N (as root), a class of N solved
-submissions of chapters 1, 2 and 4 (or --class-chapters) is graded with 1, 2 and 4 workers (or --class-jobs), as
-`make grade` grades it: wall time, speed-up and peak memory. With --chapters, only the chapters named are executed
-(their times replace theirs in run_times.json, the others' stay); --only-chapters stops after the chapters. The
-figures are printed as tables and written to a JSON file. Targets
-(on a 2-core machine): all notebooks under 4 minutes, the book build under 30 s, `make test` under 10
-minutes, chapter pages under 2 MB.
+and timed, and each page's weight is summed from the files it loads (coursetools.sitecheck). With --tests, the
+whole test suite is run and timed too (as `make test` runs it). With --chapters, only the chapters named are
+executed (their times replace theirs in run_times.json, the others' stay); --only-chapters stops after the
+chapters. The figures are printed as tables and written to a JSON file. What grading costs is measured by the
+classroom's own benchmark (`make bench-class`). Targets (on a 2-core machine): each chapter under 3 minutes, the
+book build under 30 s, `make test` under 15 minutes, chapter pages under 2 MB.
 """
 
 from __future__ import annotations
@@ -24,7 +22,6 @@ import os
 import platform
 import re
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -32,8 +29,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from chapters import ROOT, chapters
-from sitecheck import page_weight, toc_pages
+from .chapters import chapters
+from .settings import BUILD, NOTEBOOK_TIMEOUT, ROOT, book_build_command
+from .sitecheck import page_weight, toc_pages
 
 RUN_TIMES = ROOT / "src" / "course" / "run_times.json"  # read by the chapters through the course package
 PEAK_MEMORY_CELL = "import resource as _r; print('PEAK_RSS_KB', _r.getrusage(_r.RUSAGE_SELF).ru_maxrss)"
@@ -44,7 +42,7 @@ def run_notebook(path: Path) -> dict:
     notebook = nbformat.read(path, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(PEAK_MEMORY_CELL))
     client = NotebookClient(
-        notebook, kernel_name="python3", timeout=1800, resources={"metadata": {"path": str(path.parent)}}
+        notebook, kernel_name="python3", timeout=NOTEBOOK_TIMEOUT, resources={"metadata": {"path": str(path.parent)}}
     )
     start = time.perf_counter()
     client.execute()
@@ -113,25 +111,10 @@ def table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "bench.json")
+    parser = argparse.ArgumentParser(prog="python -m coursetools bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=BUILD / "bench.json")
     parser.add_argument("--tests", action="store_true", help="also run and time the whole test suite")
     parser.add_argument("--run-times", type=Path, default=RUN_TIMES, help="where to write the chapters' run times")
-    parser.add_argument(
-        "--class",
-        dest="class_size",
-        type=int,
-        default=0,
-        metavar="N",
-        help="also grade a class of N solved submissions per chapter with several workers (root)",
-    )
-    parser.add_argument(
-        "--class-chapters",
-        default="01_conv2d,02_transposed_conv,04_autoencoders_at_work",
-        help="the chapters that --class grades (comma-separated stems)",
-    )
-    parser.add_argument("--class-jobs", default="1,2,4", help="the numbers of workers that --class compares")
-    parser.add_argument("--only-class", action="store_true", help="measure only what --class measures")
     parser.add_argument(
         "--chapters", default="", help="execute only these chapters (comma-separated stems, default: all of the TOC)"
     )
@@ -154,16 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         return [by_stem[stem] for stem in wanted]
 
     measured = named("--chapters", args.chapters) or list(by_stem.values())
-    args.class_chapters = named("--class-chapters", args.class_chapters)
-    if args.class_size and os.geteuid() != 0:
-        parser.error("--class grades in the sandbox of make grade, which needs root")
-    if args.only_class and not args.class_size:
-        parser.error("--only-class needs --class N")
     machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
     report: dict = {"machine": machine, "notebooks": []}
-    if args.only_class:
-        report["class_grading"] = class_grading(args)
-        return finish(report, args.out)
     for path in measured:
         print(f"executing {path.name} ...", flush=True)
         report["notebooks"].append(run_notebook(path))
@@ -183,30 +158,12 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         print("building the book ...", flush=True)
-        jupyter_book = str(Path(sys.executable).parent / "jupyter-book")
-        seconds, result = timed(
-            [jupyter_book, "build", str(ROOT), "--path-output", tmp, "--all", "-W", "-n", "--keep-going"]
-        )
+        seconds, result = timed(book_build_command(ROOT, Path(tmp)))
         if result.returncode:
             raise SystemExit(f"the book build failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
         report["book_build"] = {"seconds": seconds}
         html = Path(tmp) / "_build" / "html"
         report["pages"] = [page_weight(html, page) for page in toc_pages()]
-
-    # Grading cost: three solved submissions of chapter 3 and later chapters, one after another. As root,
-    # through tools/grade.py (make grade: the sandbox, the reference run once, its trained weights reused);
-    # else plain nbgrader.
-    from coursework import autograde_time, sandbox_grading_time
-
-    if os.geteuid() == 0:
-        print("grading in the sandbox (tools/grade.py) ...", flush=True)
-        report["grading"] = [sandbox_grading_time(path) for path in chapters()[2:]]
-    else:
-        print("autograding with nbgrader (the sandbox of make grade needs root) ...", flush=True)
-        report["autograde"] = [autograde_time(path) for path in chapters()[2:]]
-
-    if args.class_size:
-        report["class_grading"] = class_grading(args)
 
     if args.tests:
         print("running the test suite (make test) ...", flush=True)
@@ -217,15 +174,6 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(notebook_table)
     print(f"\nbook build: {report['book_build']['seconds']} s\n")
-    if "grading" in report:
-        columns = [("make grade", "notebook"), ("reference run (s, once)", "reference_seconds"),
-                   ("students", "students"), ("seconds per student", "seconds"),
-                   ("fastest / slowest (s)", "fastest_slowest"), ("fits reused", "fits_reused"), ("score", "score")]  # fmt: skip
-        print(table(report["grading"], columns), "\n")
-    else:
-        print(
-            table(report["autograde"], [("nbgrader autograde", "notebook"), ("seconds per student", "seconds")]), "\n"
-        )
     pages = [dict(p, sent_kib=round(p["sent"] / 1024), stored_kib=round(p["stored"] / 1024)) for p in report["pages"]]
     print(
         table(
@@ -239,31 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     return finish(report, args.out)
 
 
-def class_grading(args) -> list[dict]:
-    """Grade a class per chapter of --class-chapters with each number of workers of --class-jobs."""
-    from coursework import class_grading_time
-
-    jobs = tuple(int(number) for number in args.class_jobs.split(","))
-    rows = []
-    for chapter in args.class_chapters:
-        print(f"grading a class of {args.class_size} in {chapter.stem} with {jobs} workers ...", flush=True)
-        rows += class_grading_time(chapter, args.class_size, jobs)
-    return rows
-
-
 def finish(report: dict, out: Path) -> int:
-    """Print the class-grading table if there is one, write the report, say where."""
-    if report.get("class_grading"):
-        columns = [("class grading", "notebook"), ("students", "students"), ("workers", "jobs"),
-                   ("wall time (s)", "wall_seconds"), ("s per student", "seconds_per_student"),
-                   ("speed-up", "speedup"), ("peak memory (MiB)", "peak_memory_mib"),
-                   ("fits reused", "fits_reused"), ("errors", "errors"), ("score", "score")]  # fmt: skip
-        print("\n" + table(report["class_grading"], columns))
+    """Write the report, say where."""
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwritten to {out}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

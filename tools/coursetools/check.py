@@ -1,10 +1,10 @@
 """An editor's loop for one chapter: re-execute it, test it and build the book, then say what failed and where.
 
-    python tools/check.py notebooks/03_conv_autoencoder.ipynb       # make check NB=notebooks/03_conv_autoencoder.ipynb
+    python -m coursetools check notebooks/03_conv_autoencoder.ipynb       # make check NB=notebooks/03_conv_autoencoder.ipynb
 
 The steps, each run even when an earlier one failed:
 
-1. execute: the chapter re-executed in place (tools/execute.py; left unchanged if a cell raises);
+1. execute: the chapter re-executed in place (coursetools.execute; left unchanged if a cell raises);
 2. nbval: the stored outputs compared with a fresh run;
 3. tests: the chapter's exercise and coursework tests (tests/test_exercises.py, tests/test_coursework.py), every
    right and wrong answer of its table included, the checks of the stored notebook (tests/test_hygiene.py:
@@ -21,8 +21,8 @@ import time
 from functools import partial
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from .settings import BIN, ROOT, book_build_command
+
 PYTEST_PROBLEM = re.compile(r"^(FAILED|ERROR) .*$", re.MULTILINE)
 CHAPTER_TESTS = ["tests/test_exercises.py", "tests/test_coursework.py", "tests/test_hygiene.py"]
 BUILD_PROBLEM = re.compile(r"^.*\b(WARNING|ERROR|CRITICAL)\b.*$", re.MULTILINE)
@@ -32,7 +32,7 @@ def steps(notebook: Path) -> list[tuple[str, list[str], object]]:
     """The steps of the loop: a name, a command, and what picks the lines that say what failed and where."""
     pytest = [str(BIN / "python"), "-m", "pytest", "-q", "-rfE", "--tb=short"]
     return [
-        ("execute", [str(BIN / "python"), "tools/execute.py", str(notebook)], execution_problems),
+        ("execute", [str(BIN / "python"), "-m", "coursetools", "execute", str(notebook)], execution_problems),
         ("nbval", [*pytest, str(notebook)], partial(lines_matching, PYTEST_PROBLEM)),
         (
             "tests",
@@ -41,7 +41,7 @@ def steps(notebook: Path) -> list[tuple[str, list[str], object]]:
         ),
         (
             "book",
-            [str(BIN / "jupyter-book"), "build", ".", "--path-output", ".", "--all", "-W", "-n", "--keep-going"],
+            book_build_command(),
             partial(lines_matching, BUILD_PROBLEM),
         ),
     ]
@@ -97,7 +97,3 @@ def main(argv: list[str] | None = None) -> int:
         f"steps: {len(results) - len(failed)} ok, {len(failed)} failed ({', '.join(failed) or 'none'}), {total:.0f} s"
     )
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,9 +1,9 @@
 """A notebook as plain text, for reviewing changes: each cell's kind, id and tags, its source, its outputs.
 
-    python3 tools/notebook_text.py notebooks/01_conv2d.ipynb
+    python3 tools/coursetools/notebook_text.py notebooks/01_conv2d.ipynb
 
 `make` sets this as git's text conversion for notebooks (`.gitattributes` maps ``*.ipynb`` to the ``notebook``
-diff driver; `make` runs ``git config diff.notebook.textconv "python3 tools/notebook_text.py"`` in this
+diff driver; `make` runs ``git config diff.notebook.textconv "python3 tools/coursetools/notebook_text.py"`` in this
 repository only), so that `git diff`, `git log -p` and `git show` show a notebook's changes as changed lines of
 prose and code. The notebook itself is unchanged: its outputs stay stored, since nbval compares them. Text
 outputs are shown as they are; an image is one line with its type, pixel size, bytes and a short digest, so
@@ -74,7 +74,7 @@ def notebook_text(notebook: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python3 tools/notebook_text.py NOTEBOOK.ipynb", file=sys.stderr)
+        print("usage: python3 tools/coursetools/notebook_text.py NOTEBOOK.ipynb", file=sys.stderr)
         return 2
     with open(argv[0], encoding="utf-8") as handle:
         text = handle.read()

@@ -1,7 +1,7 @@
 """Re-execute chapter notebooks in place, top to bottom, each in a fresh kernel.
 
-    python tools/execute.py                      # every chapter of _toc.yml
-    python tools/execute.py notebooks/01_conv2d.ipynb
+    python -m coursetools execute                      # every chapter of _toc.yml (make execute)
+    python -m coursetools execute notebooks/01_conv2d.ipynb
 
 The notebooks run with the working directory set to ``notebooks/`` (as in JupyterLab and under nbval)
 and the ``python3`` kernel of the environment that runs this script. Metadata is normalised so that a
@@ -21,11 +21,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
-from chapters import ROOT, chapters
+from .chapters import chapters
+from .settings import CELL_TIMEOUT, NOTEBOOKS
 
-NOTEBOOKS = ROOT / "notebooks"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-CELL_TIMEOUT = 900  # seconds
 
 
 def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -74,7 +73,7 @@ def execute(path: Path, timeout: int = CELL_TIMEOUT) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m coursetools execute", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to execute (default: all chapters)")
     parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT, help="per-cell timeout in seconds")
     args = parser.parse_args(argv)
@@ -94,7 +93,3 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"{path}: done in {elapsed:.1f} s", flush=True)
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

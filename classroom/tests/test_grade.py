@@ -1,4 +1,4 @@
-"""Grading that no submission can rig or read past: tools/grade.py on a small course (no TensorFlow).
+"""Grading that no submission can rig or read past: classroom/grade.py on a small course (no TensorFlow).
 
 The course has one notebook whose hidden tests hand their answers to course.grade_equal/grade_close. Each
 simulated student attacks the grading in one way (an answer whose __eq__ always says yes, the course's grading
@@ -21,8 +21,8 @@ import nbformat
 import pytest
 
 import course
-import coursework
-import grade
+from classroom import grade
+from coursetools import coursework
 from test_nbgrader import nbgrader
 
 
@@ -79,7 +79,7 @@ def test_plain_match_compares_without_the_answers_methods():
 
 
 # --------------------------------------------------------------------------------------------------
-# A class of attacks, graded by tools/grade.py
+# A class of attacks, graded by classroom/grade.py
 # --------------------------------------------------------------------------------------------------
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the grading sandbox switches accounts, which needs root")

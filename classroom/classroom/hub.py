@@ -1,14 +1,14 @@
 """A JupyterHub for the course on this machine: an instructor, N students, nbgrader's exchange (make hub).
 
-    python tools/hub/hub.py start [--students 5] [--port 8000] [--root /srv/convolutional-autoencoders-hub]
-    python tools/hub/hub.py release 01_conv2d [--due "2027-02-01 17:00:00"] [--root ...]
-    python tools/hub/hub.py stop  [--root ...]                                        # make hub-stop
+    python -m classroom hub start [--students 5] [--port 8000] [--root /srv/convolutional-autoencoders-hub]
+    python -m classroom hub release 01_conv2d [--due "2027-02-01 17:00:00"] [--root ...]
+    python -m classroom hub stop  [--root ...]                                        # make hub-stop
 
 Run as root. ``start`` creates the local accounts ``ca-instructor`` and ``ca-student-1`` ... ``ca-student-N``
-(home folders private to each; ``--prefix`` changes ``ca-``), writes the course with ``tools/coursework.py
+(home folders private to each; ``--prefix`` changes ``ca-``), writes the course with ``coursetools.coursework
 assignments`` into the instructor's home (``~ca-instructor/convolutional-autoencoders``, outside ``_build/``,
 private to the instructor), sets up nbgrader's exchange in ``<root>/exchange`` and starts JupyterHub on
-127.0.0.1 with its proxy (``configurable-http-proxy`` from ``tools/hub/node_modules``, installed by
+127.0.0.1 with its proxy (``configurable-http-proxy`` from ``classroom/hub/node_modules``, installed by
 ``npm ci``). Everyone logs in with their account name and the password that ``start`` prints (JupyterHub's
 DummyAuthenticator, one shared password: for a trial class on one machine, not for a real term). Each
 user's server runs as that user with the course environment: the course's kernel configuration (no
@@ -36,15 +36,14 @@ import time
 import urllib.request
 from pathlib import Path
 
-HUB = Path(__file__).resolve().parent
-ROOT = HUB.parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import grade  # noqa: E402  (tools/grade.py: the shared environment and the sandbox's change of account)
+from coursetools.settings import COURSE_ID, ROOT
+
+from . import grade  # the shared environment and the sandbox's change of account
+
+HUB = ROOT / "classroom" / "hub"  # the proxy's npm package (package.json, node_modules)
 
 DEFAULT_ROOT = Path("/srv/convolutional-autoencoders-hub")
 PREFIX = "ca-"
-INSTRUCTOR = PREFIX + "instructor"  # the accounts of `make hub`
-COURSE_ID = "convolutional-autoencoders"
 PROXY = HUB / "node_modules" / ".bin" / "configurable-http-proxy"
 MNIST_NPZ = os.environ.get("MNIST_NPZ", str(ROOT.parent / "shared" / "data" / "mnist.npz"))
 
@@ -148,7 +147,7 @@ def restore_modes(state: dict) -> None:
 
 def hub_config(root: Path, port: int, users: list[str], password: str, token: str, python: str) -> str:
     environment = course_environment(root, python)
-    return f"""# JupyterHub configuration of the course's trial hub (written by tools/hub/hub.py start).
+    return f"""# JupyterHub configuration of the course's trial hub (written by python -m classroom hub start).
 c = get_config()  # noqa: F821
 
 c.JupyterHub.ip = "127.0.0.1"
@@ -177,7 +176,7 @@ c.Spawner.environment = {environment!r}
 c.Spawner.http_timeout = 120
 c.Spawner.start_timeout = 180
 
-# The due dates of the released assignments (tools/hub/hub.py release --due), on every page of the hub.
+# The due dates of the released assignments (python -m classroom hub release --due), on every page of the hub.
 def due_dates(user):
     import html, json, pathlib
 
@@ -290,13 +289,13 @@ def _start(root: Path, state: dict, names: list[str], port: int) -> dict:
     instructor_name = names[0]
     course = course_dir(instructor_name)
     subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "coursework.py"), "assignments", "--out", str(course)],
+        [sys.executable, "-m", "coursetools", "assignments", "--out", str(course)],
         check=True,
         capture_output=True,
     )
     with open(course / "nbgrader_config.py", "a") as config:  # nbgrader's commands in the course folder too
         config.write(
-            "\n# The exchange of the course's hub (tools/hub/hub.py).\n"
+            "\n# The exchange of the course's hub (classroom/classroom/hub.py).\n"
             f"c.Exchange.root = {str(exchange)!r}\nc.Exchange.path_includes_course = False\n"
         )
     # the instructor's server finds the course (nbgrader's Formgrader tab) wherever it is started
@@ -447,7 +446,7 @@ def stop(root: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m classroom hub", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("start")
     up.add_argument("--students", type=int, default=5)
@@ -468,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"accounts: {state['instructor']} (instructor), {', '.join(state['students'])}")
             print(f"password of every account: {state['password']}")
             print(f"course (the instructor's): {state['course']}; exchange: {state['exchange']}")
-            print("release a chapter with: python tools/hub/hub.py release 01_conv2d --due '2027-02-01 17:00'")
+            print("release a chapter with: python -m classroom hub release 01_conv2d --due '2027-02-01 17:00'")
             print("stop it with: make hub-stop")
         elif args.command == "release":
             folder = release(args.root, args.assignment, args.due)
@@ -480,7 +479,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hub.py: {error}", file=sys.stderr)
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

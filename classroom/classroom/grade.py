@@ -1,8 +1,8 @@
 """Grade a class with nbgrader so that no submission can rig its score or read what it must not.
 
-    python tools/grade.py autograde --course DIR ASSIGNMENT [--jobs N] [--student ID ...]   # make grade
-    python tools/grade.py feedback  --course DIR ASSIGNMENT                                # feedback pages
-    python tools/grade.py canvas    --course DIR [--out grades.csv]                        # LMS gradebook
+    python -m classroom grade autograde --course DIR ASSIGNMENT [--jobs N] [--student ID ...]   # make grade
+    python -m classroom grade feedback  --course DIR ASSIGNMENT                                # feedback pages
+    python -m classroom grade canvas    --course DIR [--out grades.csv]                        # LMS gradebook
 
 Run as root (or with sudo): every submission runs in a kernel of its own, as an unprivileged account
 (``nbgrader-sandbox-1``, ``-2``, ..., one per parallel worker, created on first use), in a private folder
@@ -21,7 +21,7 @@ functions, ``np.allclose`` forced true, overwritten exercise data, a handler tha
 turn a wrong answer into points. Graded parts whose hidden tests record nothing are graded by the kernel
 alone and listed as "kernel only" in the summary.
 
-The reference run also stores what each Keras ``fit`` left (tools/fitcache.py, in
+The reference run also stores what each Keras ``fit`` left (classroom/fitcache.py, in
 ``<course>/grading/<assignment>/weights/``); a student's kernel whose call of ``fit`` has exactly the
 reference's inputs gets that state back instead of training, and any other call trains. The summary counts
 the reused calls and names, for each call that trained, the part of its inputs that differed.
@@ -57,11 +57,14 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT / "tools") not in sys.path:  # exercises and coursework, beside this file, when it is loaded by path
-    sys.path.insert(0, str(ROOT / "tools"))
+from coursetools import coursework, exercises
+from coursetools.settings import ROOT
+
+# This file, run as root by its own workers and kernel commands. Always with `python -I`: Python then puts neither
+# the working directory (a submission's folder) nor this file's folder on sys.path, so that nothing a submission
+# holds is imported by root; the packages come from the environment (the course environment's .pth file).
 GRADE_PY = Path(__file__).resolve()
-FIT_CACHE_MODULE = ROOT / "tools" / "fitcache.py"
+FIT_CACHE_MODULE = GRADE_PY.parent / "fitcache.py"
 
 SANDBOX_GROUP = "nbgrader-sandbox"
 SANDBOX_PREFIX = "nbgrader-sandbox-"
@@ -77,7 +80,7 @@ MEMORY_LIMIT = 8 * 2**30
 MAX_RECORD_BYTES = 64 * 2**20
 # What a sandbox kernel keeps of the grader's environment. The settings of TensorFlow's floating-point path
 # (threads, oneDNN) are among them: the reference run trains in the grader's environment, and a student's
-# kernel reuses its weights only if it would have computed the same way (tools/fitcache.py keys on them).
+# kernel reuses its weights only if it would have computed the same way (classroom/fitcache.py keys on them).
 KERNEL_ENV = (
     *("PATH", "LANG", "LC_ALL", "MNIST_NPZ", "TF_CPP_MIN_LOG_LEVEL", "PYTHONDONTWRITEBYTECODE"),
     *("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS"),
@@ -207,7 +210,7 @@ def sandbox_kernel(args) -> None:
         MPLBACKEND="module://matplotlib_inline.backend_inline",
     )
     env["COURSE_GRADING_RECORD"] = str(folder / "answers.jsonl")
-    if args.fit_cache:  # the reference run's trained weights (tools/fitcache.py), read-only for the kernel
+    if args.fit_cache:  # the reference run's trained weights (classroom/fitcache.py), read-only for the kernel
         env.update(
             COURSE_FIT_CACHE=args.fit_cache,
             COURSE_FIT_CACHE_MODE="read",
@@ -347,6 +350,7 @@ def make_kernel_manager_class():
                 command[0] = self.sandbox_python
             return [
                 sys.executable,
+                "-I",
                 str(GRADE_PY),
                 "sandbox-kernel",
                 "--user",
@@ -510,8 +514,6 @@ def withhold_references(source: str) -> str:
     runs, never sees a reference; the grader compares the recorded answers with the pristine ones."""
     import ast
 
-    import exercises  # the hidden-test region as the exercise model reads it
-
     class Withhold(ast.NodeTransformer):
         def visit_Call(self, node):
             self.generic_visit(node)
@@ -539,7 +541,7 @@ def withhold_references(source: str) -> str:
 
 
 def fit_events(path: Path) -> list[dict]:
-    """The calls of fit a log of tools/fitcache.py records: event (hit, miss, stored, not cacheable), detail,
+    """The calls of fit a log of classroom/fitcache.py records: event (hit, miss, stored, not cacheable), detail,
     and the digests of the key's parts; at most 1 MB of it (a kernel writes its own log)."""
     events = []
     try:
@@ -639,7 +641,7 @@ def reference_run(
 ) -> tuple[dict, dict]:
     """Run a source notebook (solutions and hidden tests) in a fresh kernel; return grade_id -> key -> the
     references its hidden tests recorded, and how many calls of fit it stored in ``weights`` (the trained
-    weights that students' kernels reuse, see tools/fitcache.py). Raises GradingError if the solution fails
+    weights that students' kernels reuse, see classroom/fitcache.py). Raises GradingError if the solution fails
     its own tests."""
     import nbformat
     from nbclient import NotebookClient
@@ -737,8 +739,8 @@ def share_fit_cache(course: Path, assignment: str) -> Path:
     """Copy the reference run's trained weights where the sandbox accounts can open them, not list them.
 
     The folder (under SANDBOX_ROOT, root's, modes 0711 and 0644) holds the weights of each notebook and
-    tools/fitcache.py, which a grading kernel loads; an entry opens only with the inputs of its call of fit
-    (see tools/fitcache.py), so a kernel that can read the folder gets nothing it could not train itself."""
+    classroom/fitcache.py, which a grading kernel loads; an entry opens only with the inputs of its call of fit
+    (see classroom/fitcache.py), so a kernel that can read the folder gets nothing it could not train itself."""
     weights = course / "grading" / assignment / "weights"
     digest = hashlib.sha256(
         (sha256_of(weights) if weights.is_dir() else "none").encode() + FIT_CACHE_MODULE.read_bytes()
@@ -1029,6 +1031,7 @@ def autograde_class(
     def run(student: str) -> dict:
         command = [
             sys.executable,
+            "-I",
             str(GRADE_PY),
             "grade-one",
             "--course",
@@ -1135,8 +1138,6 @@ def make_feedback_preprocessor():
     from nbgrader.preprocessors import NbGraderPreprocessor
     from nbgrader.utils import is_grade
 
-    import exercises  # visible(): the check as released, tested to remove what nbgrader's ClearHiddenTests does
-
     class HideHiddenTests(NbGraderPreprocessor):
         """Feedback shows a failed hidden test's message, never its code: hidden test regions are removed
         from check cells, and an error is shown as its name and message, without the traceback's code."""
@@ -1168,8 +1169,6 @@ def generate_feedback(course: Path, assignment: str, student: str | None = None)
 def canvas_rows(course: Path) -> tuple[list[str], list[dict]]:
     """Return Canvas's gradebook columns and one row per student: one column per assignment and graded
     exercise (``01_conv2d: ex-conv2d-predict``), points as numbers, "not submitted" left empty."""
-    import coursework
-
     rows = coursework.score_rows(course)
     columns: dict[str, float] = {}
     students: dict[str, dict] = {}
@@ -1208,7 +1207,7 @@ def canvas_rows(course: Path) -> tuple[list[str], list[dict]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m classroom grade", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("autograde", help="autograde every submission of an assignment in the sandbox")
     grade.add_argument("assignment")

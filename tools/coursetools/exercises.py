@@ -1,11 +1,11 @@
 """The exercises of every chapter, read in one place: prompts, data cells, solutions, checks, hidden tests,
 points and nbgrader metadata; and each chapter's table of right and wrong answers.
 
-    python tools/exercises.py list                                  # chapters, exercises, points
-    python tools/exercises.py fingerprints tests/exercises/01_conv2d.py [CHECK_ID ...]
-    python tools/exercises.py pages [--check]                       # the README's table of chapters
+    python -m coursetools exercises list                            # chapters, exercises, points
+    python -m coursetools exercises fingerprints tests/exercises/01_conv2d.py [CHECK_ID ...]
+    python -m coursetools exercises pages [--check]                 # the README's table of chapters
 
-The chapters are the notebooks of `_toc.yml` (tools/chapters.py). An exercise is this sequence of cells:
+The chapters are the notebooks of `_toc.yml` (coursetools.chapters). An exercise is this sequence of cells:
 
 * the prompt, a markdown cell ``<label>-prompt`` tagged ``exercise``: ```` ```{exercise} Title ````, then
   ``:label: ex-<chapter slug>-<name>``, a blank line and the task;
@@ -34,16 +34,13 @@ import io
 import json
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import chapters as toc  # noqa: E402  (tools/chapters.py: the chapters listed in _toc.yml)
+from . import chapters as toc
+from .settings import NOTEBOOKS, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
 TABLES = Path(os.environ.get("EXERCISE_TABLES", ROOT / "tests" / "exercises"))  # another folder: a draft table
 README = ROOT / "README.md"
 
@@ -429,7 +426,7 @@ def format_hints(what: str, hints: dict[str, str], source: str = "") -> str:
 # The README's table of chapters
 # --------------------------------------------------------------------------------------------------
 
-TABLE_START = "<!-- chapters: written by `python tools/exercises.py pages` from _toc.yml and the notebooks -->"
+TABLE_START = "<!-- chapters: written by `python -m coursetools exercises pages` from _toc.yml and the notebooks -->"
 TABLE_END = "<!-- end of chapters -->"
 
 
@@ -451,7 +448,7 @@ def with_chapter_table(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m coursetools exercises", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="every chapter's exercises, with their numbers, titles and points")
     prints = commands.add_parser("fingerprints", help="a check's hint_if_known dictionaries, from the exercise table")
@@ -481,13 +478,9 @@ def main(argv: list[str] | None = None) -> int:
         text = README.read_text()
         if args.check:
             if with_chapter_table(text) != text:
-                print("README.md: the table of chapters is out of date: run python tools/exercises.py pages")
+                print("README.md: the table of chapters is out of date: run python -m coursetools exercises pages")
                 return 1
         else:
             README.write_text(with_chapter_table(text))
             print("README.md: table of chapters written")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,4 @@
-"""The whole coursework cycle on a real JupyterHub (tools/hub/hub.py, as `make hub` starts it).
+"""The whole coursework cycle on a real JupyterHub (classroom/hub.py, as `make hub` starts it).
 
 The hub runs on 127.0.0.1 with an instructor and five students, each a local account with its own name prefix
 (so that a run never meets the accounts of `make hub` or of an earlier run). The instructor releases chapters 1
@@ -9,7 +9,7 @@ partly right, empty, tampered) and submits; one student submits chapter 2 after 
 cell in every student's kernel runs as the student, without TensorFlow log lines, loads MNIST without a
 download, and is denied the exchange's inbox and feedback, the course with its hidden tests, the gradebook,
 the repository's chapters and another student's home. The instructor collects, the class is autograded in
-the sandbox (tools/grade.py), feedback is generated and released, and each student fetches its own: its own
+the sandbox (classroom/grade.py), feedback is generated and released, and each student fetches its own: its own
 score, a failed hidden test's message, no hidden test's code.
 
 Run with `make test-hub` (as root; it takes several minutes, most of it grading).
@@ -24,7 +24,6 @@ import os
 import pwd
 import re
 import socket
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -36,13 +35,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import chapters as toc
-from conftest import ROOT
+from classroom import grade, hub
+from coursetools import chapters as toc
+from coursetools.settings import ROOT
 from test_nbgrader import TF_LOG, submissions
-
-sys.path.insert(0, str(ROOT / "tools" / "hub"))
-import grade  # noqa: E402  (tools/grade.py)
-import hub  # noqa: E402  (tools/hub/hub.py)
 
 pytestmark = [
     pytest.mark.slow,

@@ -1,9 +1,9 @@
 """Do the notebooks' checked outputs hold when the floating-point path changes?
 
-    python tools/stability.py                                # every chapter, every condition
-    python tools/stability.py notebooks/01_conv2d.ipynb      # some chapters
-    python tools/stability.py --conditions one-thread        # some conditions (see --list)
-    python tools/stability.py --jobs 1                       # one notebook at a time (default: 2)
+    python -m coursetools stability                                # every chapter, every condition
+    python -m coursetools stability notebooks/01_conv2d.ipynb      # some chapters
+    python -m coursetools stability --conditions one-thread        # some conditions (see --list)
+    python -m coursetools stability --jobs 1                       # one notebook at a time (default: 2)
 
 A notebook outside notebooks/ can be checked too (a copy of an older version, say).
 
@@ -34,7 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chapters import ROOT, chapters
+from .chapters import chapters
+from .settings import NOTEBOOK_TIMEOUT, ROOT
 
 # Each condition differs from a default run of this machine in at least one thing that changes how
 # floating-point results are computed. PYTHONHASHSEED changes the order of sets and of hash-ordered
@@ -89,9 +90,7 @@ def run(notebook: Path, condition: str, timeout: int) -> Run:
         report = Path(folder) / "report.xml"
         command = [
             *(sys.executable, "-m", "pytest", str(notebook)),
-            *("-p", "no:xdist", "-vv", "--no-header", "-o", "addopts=", "--junitxml", str(report)),
-            *("--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"),
-            *("--nbval-cell-timeout", "900", "-p", "no:cacheprovider"),
+            *("-p", "no:xdist", "-vv", "--no-header", "--junitxml", str(report)),  # nbval's options: pytest.ini
         ]
         start = time.perf_counter()
         try:
@@ -115,11 +114,11 @@ def run(notebook: Path, condition: str, timeout: int) -> Run:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m coursetools stability", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks (default: every chapter of _toc.yml)")
     parser.add_argument("--conditions", nargs="+", choices=sorted(CONDITIONS), default=list(CONDITIONS))
     parser.add_argument("--jobs", type=int, default=2, help="notebooks run at the same time (default: 2)")
-    parser.add_argument("--timeout", type=int, default=1800, help="seconds per notebook and condition")
+    parser.add_argument("--timeout", type=int, default=NOTEBOOK_TIMEOUT, help="seconds per notebook and condition")
     parser.add_argument("--list", action="store_true", help="print the conditions and exit")
     args = parser.parse_args(argv)
     if args.list:
@@ -174,7 +173,3 @@ def main(argv: list[str] | None = None) -> int:
     failed = [outcome for outcome in runs if not outcome.passed]
     print(f"\n{len(runs) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -57,7 +57,7 @@ def main(report_path: str) -> int:
             lines.append((name, f'{name}=={OLDER_PYTHON[name]} ; python_full_version < "{needs}"'))
         else:
             sys.exit(
-                f"{name} {version} needs Python {needs} or newer: add to OLDER_PYTHON in tools/lock.py "
+                f"{name} {version} needs Python {needs} or newer: add to OLDER_PYTHON in tools/coursetools/lock.py "
                 f"the newest release of {name} that Python {OLDEST_PYTHON} can install"
             )
     print("# Exact versions of the whole toolchain, resolved from requirements.txt by `make lock`.")

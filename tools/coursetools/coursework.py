@@ -1,9 +1,9 @@
 """Coursework from the chapter notebooks: student notebooks, an nbgrader course, a solution-free site, scores.
 
-    python tools/coursework.py student      [--out _build/student]       # make student
-    python tools/coursework.py assignments  [--out _build/nbgrader]      # make assignments
-    python tools/coursework.py book-student [--out _build/html-student]  # make book-student
-    python tools/coursework.py scores       [--course _build/nbgrader] [--out scores.csv]
+    python -m coursetools student      [--out _build/student]       # make student
+    python -m coursetools assignments  [--out _build/nbgrader]      # make assignments
+    python -m coursetools book-student [--out _build/html-student]  # make book-student
+    python -m coursetools scores       [--course _build/nbgrader] [--out scores.csv]
 
 The chapter notebooks (listed in `_toc.yml`) are the one source. Each exercise in them is a prompt with an
 ``{exercise}`` directive, solution cells between ``{solution-start}``/``{solution-end}`` gates, and check cells
@@ -45,13 +45,19 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import chapters as toc  # noqa: E402  (tools/chapters.py: the chapters listed in _toc.yml)
-import exercises  # noqa: E402  (tools/exercises.py: the exercises of a chapter)
-from exercises import exercise_of, nbgrader, tags  # noqa: E402
+from . import chapters as toc
+from . import exercises
+from .exercises import exercise_of, nbgrader, tags
+from .settings import (
+    COURSE_ID,
+    GRADING_CELL_TIMEOUT,
+    GRADING_TIMEOUT_MARGIN,
+    LONGEST_CELL_SECONDS,
+    PACKAGE,
+    ROOT,
+    book_build_command,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = ROOT / "src" / "course"  # the course package, `course` (the chapters' helpers, their questions, run times)
 ANSWERS = PACKAGE / "answers.py"  # course.answers: what the student edition of the package leaves out
 
 
@@ -170,18 +176,9 @@ def copy_helpers(folder: Path) -> None:
 
 BIBLIOGRAPHY = ROOT / "book" / "references.bib"
 
-COURSE_ID = "convolutional-autoencoders"
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
 
-# nbgrader runs every cell under one time limit (its default, 30 s, interrupts chapter 3's training). The
-# limit is derived from the longest single cell measured on a 2-core CPU without a GPU (`make bench` prints
-# the autograde time of chapter 3 and later): chapter 3's training cell takes 1-2 minutes on an idle machine
-# and chapters 4 and 5 train for up to 3 minutes. On a machine shared with other work, grading chapter 3 took
-# 392 s instead of about 120 s, three times longer; four times the longest cell (180 s) leaves room for that.
-LONGEST_CELL_SECONDS = 180
-TIMEOUT_MARGIN = 4
-CELL_TIMEOUT = LONGEST_CELL_SECONDS * TIMEOUT_MARGIN
 
 # The kernel argument that keeps TensorFlow's C++ start-up lines (written to file descriptor 2) out of the
 # cells; the same setting as tools/ipython_kernel_config.py, passed on the kernel's command line so that it
@@ -477,8 +474,8 @@ c.CourseDirectory.course_id = "{COURSE_ID}"
 # One time limit per cell (nbgrader's default, 30 s, interrupts chapter 3's training and scores it 0).
 # Derived from measurement on a 2-core CPU without a GPU: the longest cell is a training cell, 1-2 minutes in
 # chapter 3 and up to {LONGEST_CELL_SECONDS} s in chapters 4 and 5. On a busy machine grading took three times
-# as long as on an idle one; {TIMEOUT_MARGIN} times the longest cell leaves room for that.
-c.Execute.timeout = {CELL_TIMEOUT}
+# as long as on an idle one; {GRADING_TIMEOUT_MARGIN} times the longest cell leaves room for that.
+c.Execute.timeout = {GRADING_CELL_TIMEOUT}
 
 # TensorFlow's C++ runtime writes start-up lines to file descriptor 2 when it is imported. Without this
 # kernel argument (the course's IPython kernel configuration, tools/ipython_kernel_config.py) they would be
@@ -555,18 +552,7 @@ def build_student_site(html: Path, work: Path | None = None) -> subprocess.Compl
     """Build the solution-free site into ``html`` (warnings as errors); return the finished build process."""
     work = work or html.parent / "student-site"
     source = write_site_source(work / "book")
-    command = [
-        str(Path(sys.executable).parent / "jupyter-book"),
-        "build",
-        str(source),
-        "--path-output",
-        str(work),
-        "--all",
-        "-W",
-        "-n",
-        "--keep-going",
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=source)
+    result = subprocess.run(book_build_command(source, work), capture_output=True, text=True, cwd=source)
     if result.returncode == 0:
         if html.exists():
             shutil.rmtree(html)
@@ -648,108 +634,6 @@ def nbgrader_command(course: Path, *args: str) -> subprocess.CompletedProcess:
     return result
 
 
-def autograde_time(chapter: Path) -> dict:
-    """Grade one solved submission of a chapter with `nbgrader autograde` in a temporary course; return the
-    wall time and the score (what grading costs per student)."""
-    import tempfile
-    import time
-
-    with tempfile.TemporaryDirectory() as tmp:
-        course = Path(tmp)
-        write_assignments(course)
-        nbgrader_command(course, "generate_assignment", chapter.stem, "--force")
-        submitted = course / "submitted" / "solved" / chapter.stem
-        shutil.copytree(course / "source" / chapter.stem, submitted)
-        start = time.perf_counter()
-        nbgrader_command(course, "autograde", chapter.stem, "--force")
-        seconds = time.perf_counter() - start
-        rows = score_rows(course)
-    return {
-        "notebook": chapter.name,
-        "seconds": round(seconds, 1),
-        "score": sum(r["score"] for r in rows),
-        "max_score": sum(r["max_score"] for r in rows),
-    }
-
-
-def solved_class(course: Path, chapter: Path, names: list[str]) -> Path:
-    """Write a course into ``course`` with the chapter released and one solved submission (the source with its
-    solutions) per name; return ``course``."""
-    write_assignments(course)
-    nbgrader_command(course, "generate_assignment", chapter.stem, "--force")
-    for name in names:
-        shutil.copytree(course / "source" / chapter.stem, course / "submitted" / name / chapter.stem)
-    return course
-
-
-def sandbox_grading_time(chapter: Path, students: int = 3) -> dict:
-    """Grade ``students`` copies of a solved submission of a chapter with tools/grade.py, one after another (as
-    root: the sandbox, and the reference run's trained weights reused); return the reference run's time (once
-    per assignment), the mean time per student with the fastest and slowest (one student's time alone moves by
-    seconds from run to run), the calls of fit reused and the scores."""
-    import io
-    import tempfile
-
-    import grade
-
-    names = [f"solved-{number}" for number in range(1, students + 1)]
-    with tempfile.TemporaryDirectory() as tmp:
-        course = solved_class(Path(tmp) / "course", chapter, names)
-        summary = grade.autograde_class(course, chapter.stem, names, jobs=1, out=io.StringIO())
-    outcomes = [summary["students"].get(name, {}) for name in names]
-    seconds = [outcome.get("seconds") for outcome in outcomes if outcome.get("seconds") is not None]
-    fits = summary["fits"]  # the calls of fit of all the students, by event (hit, miss, ...)
-    scores = sorted({f"{outcome.get('score')}/{outcome.get('max_score')}" for outcome in outcomes})
-    return {
-        "notebook": chapter.name,
-        "reference_seconds": summary["reference_seconds"],
-        "students": students,
-        "seconds": summary["seconds_per_student"],
-        "fastest_slowest": f"{min(seconds):.1f} / {max(seconds):.1f}" if seconds else "-",
-        "fits_reused": f"{fits.get('hit', 0)}/{sum(fits.values())}",
-        "score": ", ".join(scores),
-    }
-
-
-def class_grading_time(chapter: Path, students: int = 20, jobs: tuple[int, ...] = (1, 2, 4)) -> list[dict]:
-    """Grade a class of ``students`` solved submissions of a chapter with tools/grade.py once per number of
-    workers in ``jobs`` (as root: the sandbox, the reference run once for all of them, its trained weights
-    reused); return one row per number of workers: wall time, seconds per student, the speed-up over one worker (or
-    the first number of workers), peak memory of the grader and its kernels, trainings reused, errors and scores."""
-    import io
-    import tempfile
-
-    import grade
-
-    names = [f"student-{number:02d}" for number in range(1, students + 1)]
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        course = solved_class(Path(tmp) / "course", chapter, names)
-        for workers in jobs:
-            summary = grade.autograde_class(course, chapter.stem, names, jobs=workers, out=io.StringIO())
-            outcomes = [summary["students"].get(name, {}) for name in names]
-            fits = summary["fits"]
-            rows.append(
-                {
-                    "notebook": chapter.name,
-                    "students": students,
-                    "jobs": workers,
-                    "reference_seconds": summary["reference_seconds"],
-                    "wall_seconds": summary["wall_seconds"],
-                    "seconds_per_student": summary["seconds_per_student"],
-                    "peak_memory_mib": summary["peak_memory_mib"],
-                    "fits_reused": f"{fits.get('hit', 0)}/{sum(fits.values())}",
-                    "errors": len(summary["errors"]),
-                    "score": ", ".join(sorted({f"{o.get('score')}/{o.get('max_score')}" for o in outcomes})),
-                }
-            )
-    # speed-up over one worker if one was measured, else over the first number of workers
-    base = next((row for row in rows if row["jobs"] == 1), rows[0])
-    for row in rows:
-        row["speedup"] = round(base["wall_seconds"] / row["wall_seconds"], 2)
-    return rows
-
-
 # --------------------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------------------
@@ -760,7 +644,7 @@ def show(path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m coursetools", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     student = commands.add_parser("student", help="student notebooks")
     student.add_argument("--out", type=Path, default=ROOT / "_build" / "student")
@@ -779,7 +663,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "assignments":
         for target in write_assignments(args.out):
             print(f"wrote {show(target)}")
-        print(f"wrote {show(args.out / 'nbgrader_config.py')} (cell timeout {CELL_TIMEOUT} s)")
+        print(f"wrote {show(args.out / 'nbgrader_config.py')} (cell timeout {GRADING_CELL_TIMEOUT} s)")
     elif args.command == "book-student":
         result = build_student_site(args.out.resolve())
         if result.returncode:
@@ -794,7 +678,3 @@ def main(argv: list[str] | None = None) -> int:
         else:
             write_scores(args.course, sys.stdout)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

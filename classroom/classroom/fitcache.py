@@ -6,7 +6,7 @@ students change the code of their exercises, not the chapter's training. With th
 grading kernels (the course's kernel configuration loads it when ``COURSE_FIT_CACHE`` names a folder):
 
 - the reference run (``COURSE_FIT_CACHE_MODE=write``, the untouched source notebook, run once per assignment
-  by ``tools/grade.py``) trains as usual and stores, for each call of ``fit``, what the call left behind;
+  by ``classroom/grade.py``) trains as usual and stores, for each call of ``fit``, what the call left behind;
 - a student's kernel (``read``) looks each ``fit`` up by a key made of everything the call depends on, and on
   a hit sets the model, the optimizer and the random generators to the state the reference run's ``fit`` left,
   prints what it printed and returns the same ``History``; on a miss it trains, exactly as without the cache.
@@ -370,7 +370,7 @@ def machine() -> dict:
 
     return {
         # Python's version without its patch release: the grading sandbox may run the course's packages under
-        # another build of the same Python (tools/grade.py's shared environment); the bytecode that keys
+        # another build of the same Python (classroom/grade.py's shared environment); the bytecode that keys
         # use is that of the minor version, and training runs in the packages' compiled code.
         "python": f"{sys.implementation.name} {sys.version_info.major}.{sys.version_info.minor}",
         "tensorflow": tf.__version__,

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from sphinx_external_toc.parsing import parse_toc_yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from .settings import ROOT
+
 TOC = ROOT / "_toc.yml"
 SUFFIXES = (".ipynb", ".md")
 
@@ -47,8 +48,3 @@ def pages(toc: Path = TOC) -> list[Path]:
 def chapters(toc: Path = TOC) -> list[Path]:
     """Return the chapter notebooks (every notebook in the table of contents), in reading order."""
     return [path for path in pages(toc) if path.suffix == ".ipynb"]
-
-
-if __name__ == "__main__":
-    for chapter in chapters():
-        print(chapter.relative_to(ROOT))

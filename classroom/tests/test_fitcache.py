@@ -1,4 +1,4 @@
-"""The trained-weights cache of grading (tools/fitcache.py): a hit gives exactly what training gave, anything
+"""The trained-weights cache of grading (classroom/fitcache.py): a hit gives exactly what training gave, anything
 that changes what training would give is a miss, and an entry gives nothing to whoever lacks its inputs."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import random
 import numpy as np
 import pytest
 
-import fitcache
+from classroom import fitcache
+from coursetools.settings import KERNEL_CONFIG
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
@@ -287,9 +288,8 @@ def test_the_kernel_configuration_installs_the_cache_before_keras_is_imported(tm
     (which TensorFlow's import does, after asking for Keras' spec without importing it)."""
     import subprocess
     import sys
-    from pathlib import Path
 
-    config = Path(fitcache.__file__).parent / "ipython_kernel_config.py"
+    config = KERNEL_CONFIG
     program = (
         "import sys\n"
         "from traitlets.config import get_config\n"
