@@ -11,7 +11,8 @@
 #   make student   write student versions of the chapters to _build/student/
 #   make assignments  write a ready nbgrader course (config, source/<chapter>/) to _build/nbgrader/
 #   make book-student build the solution-free site into _build/html-student/
-#   make lab       open the notebooks in JupyterLab with the course environment
+#   make lab       open the notebooks in JupyterLab with the student environment (.venv-student)
+#   make wheel     build the course package's wheel into _build/dist
 #   make bench     time each notebook, the book build and page loads; write _build/bench.json
 #   make bench-class  what grading costs: per student, or a class with CLASS=20 and 1, 2 and 4 workers (as root)
 #   make grade ASSIGNMENT=01_conv2d COURSE=... JOBS=2  autograde a class, each submission in a sandbox (as root)
@@ -71,7 +72,7 @@ root = pathlib.Path.cwd().resolve()
 endef
 export PATH_FILE
 
-.PHONY: book test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench bench-class grade hub hub-stop test-hub clean distclean env
+.PHONY: book wheel site-url student-env test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench bench-class grade hub hub-stop test-hub clean distclean env
 
 env: $(STAMP)
 
@@ -92,8 +93,23 @@ $(STAMP): | notebook-diffs
 	rm -f $(VENV)/.course-installed*
 	touch $(STAMP)
 
+# SITE_URL: the site's public address, empty by default. With it, each chapter's first cell installs the course
+# package from the site on Colab; with REPOSITORY_URL too (a GitHub repository), the chapters get Colab and Binder
+# launch buttons.
+SITE_URL ?=
+REPOSITORY_URL ?=
+export SITE_URL REPOSITORY_URL
 book: $(STAMP)
 	$(BIN)/python -m coursetools build
+
+# Colab's launch button opens the repository's chapters: for their first cell to install the package from the
+# site, they carry its address. Write it (no re-execution needed) and commit the chapters.
+site-url: $(STAMP)
+	$(BIN)/python -m coursetools site-url $(SITE_URL)
+
+# The course package's wheel, into _build/dist/ (the site and the kit carry it; make book builds it too).
+wheel: $(STAMP)
+	$(BIN)/python -m coursetools wheel --out _build/dist
 
 test: $(STAMP)
 	TF_NUM_INTRAOP_THREADS=$(TEST_THREADS) $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder --durations=15 $(PYTEST_ARGS)
@@ -122,9 +138,13 @@ lock:
 	$(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(LOCK_VENV)/bin/python -m pip install --quiet --dry-run --ignore-installed --report $(LOCK_VENV)/report.json -r requirements.txt
-	$(LOCK_VENV)/bin/python -m pip install --quiet packaging
+	$(LOCK_VENV)/bin/python -m pip install --quiet packaging uv
 	$(LOCK_VENV)/bin/python tools/coursetools/lock.py $(LOCK_VENV)/report.json > $(LOCK_VENV)/lock.txt
+	$(LOCK_VENV)/bin/python -m pip install --quiet --dry-run --ignore-installed --report $(LOCK_VENV)/student.json -r requirements-student.txt -c $(LOCK_VENV)/lock.txt
+	$(LOCK_VENV)/bin/python tools/coursetools/lock.py $(LOCK_VENV)/student.json requirements-student.txt requirements-student-lock.txt > $(LOCK_VENV)/student-lock.txt
+	$(LOCK_VENV)/bin/python tools/coursetools/platforms.py $(LOCK_VENV)/bin/uv requirements.txt:$(LOCK_VENV)/lock.txt requirements-student.txt:$(LOCK_VENV)/student-lock.txt
 	mv $(LOCK_VENV)/lock.txt requirements-lock.txt
+	mv $(LOCK_VENV)/student-lock.txt requirements-student-lock.txt
 	rm -rf $(LOCK_VENV)
 
 execute: $(STAMP)
@@ -139,12 +159,33 @@ assignments: $(STAMP)
 book-student: $(STAMP)
 	$(BIN)/python -m coursetools book-student --out _build/html-student
 
+# `make lab` runs the chapters in the student environment, .venv-student/: what running them needs and nothing of
+# the maintainer's toolchain (requirements-student.txt, about half the size of .venv), the course package from
+# src/ (editable) and the kernel configuration. Made again when what it is made from changes, like .venv.
+STUDENT_VENV ?= .venv-student
+STUDENT_FILES := Makefile requirements-student.txt requirements-student-lock.txt pyproject.toml tools/ipython_kernel_config.py
+STUDENT_DIGEST := $(shell $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha256(b"".join(open(f, "rb").read() for f in sys.argv[1:])).hexdigest()[:16])' $(STUDENT_FILES))
+STUDENT_STAMP := $(STUDENT_VENV)/.course-installed-$(STUDENT_DIGEST)
+
+$(STUDENT_STAMP):
+	@$(PYTHON) -c "$$PYTHON_CHECK"
+	@test -x $(STUDENT_VENV)/bin/python || $(PYTHON) -m venv $(STUDENT_VENV)
+	$(STUDENT_VENV)/bin/python -m pip install --quiet --upgrade pip -c requirements-student-lock.txt
+	$(STUDENT_VENV)/bin/python -m pip install --quiet -r requirements-student.txt -c requirements-student-lock.txt
+	$(STUDENT_VENV)/bin/python -m pip install --quiet --no-deps --editable .
+	mkdir -p $(STUDENT_VENV)/etc/ipython
+	cp tools/ipython_kernel_config.py $(STUDENT_VENV)/etc/ipython/ipython_kernel_config.py
+	rm -f $(STUDENT_VENV)/.course-installed*
+	touch $(STUDENT_STAMP)
+
+student-env: $(STUDENT_STAMP)
+
 # JupyterLab refuses to run as root unless told to; students do not run as root.
 # The chapters are trusted first: JupyterLab runs the stored outputs' scripts (the step-through figures and
 # self-check questions) only in a trusted notebook.
-lab: $(STAMP)
-	$(BIN)/jupyter trust $(wildcard notebooks/*.ipynb)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $$(test "$$(id -u)" = 0 && echo --allow-root)
+lab: $(STUDENT_STAMP)
+	$(STUDENT_VENV)/bin/jupyter trust $(wildcard notebooks/*.ipynb)
+	$(STUDENT_VENV)/bin/jupyter lab --notebook-dir=notebooks $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 # Grading switches to unprivileged sandbox accounts (created on first use), which needs root.
 COURSE     ?= $(HOME)/courses/convolutional-autoencoders
@@ -188,4 +229,4 @@ clean:
 	rm -rf _build .pytest_cache
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(STUDENT_VENV)

@@ -19,6 +19,7 @@ LONGEST_FIRST = [
     "notebooks/03_conv_autoencoder.ipynb",
     "notebooks/05_variational_autoencoder.ipynb",
     "notebooks/04_autoencoders_at_work.ipynb",
+    "tests/test_kit.py",
     "tests/test_nbgrader.py",
     "classroom/tests/test_grade.py",
     "tests/test_browser.py",

@@ -9,6 +9,7 @@ no reference to something that is not there.
 from __future__ import annotations
 
 import html as html_module
+import io
 import re
 from pathlib import Path
 
@@ -452,10 +453,26 @@ def test_book_student_builds_without_solutions_hidden_tests_or_check_outputs(tmp
         assert text.count("Exercise ") >= 1
         found = DANGLING.search(text)
         assert not found, f"{chapter.name}: the student site refers to what it does not show: {found.group(0)!r}"
+    # its course kit: the student notebooks and the student edition of the package
+    import zipfile
+
+    from coursetools.kit import KIT, KIT_FOLDER
+
+    with zipfile.ZipFile(html / KIT) as kit:
+        names = kit.namelist()
+        for chapter in CHAPTERS:
+            kit_notebook = nbformat.reads(kit.read(f"{KIT_FOLDER}/{chapter.name}").decode(), as_version=4)
+            text = "\n".join(cell.source for cell in kit_notebook.cells)
+            assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text, chapter.name
+            assert coursework.CODE_STUB in text, f"{chapter.name}: the kit's notebook is not the student notebook"
+        (wheel,) = [name for name in names if name.endswith(".whl")]
+        with zipfile.ZipFile(io.BytesIO(kit.read(wheel))) as package:
+            modules = package.namelist()
+    assert "course/__init__.py" in modules and "course/answers.py" not in modules
 
 
 # --------------------------------------------------------------------------------------------------
-# repo2docker / JupyterHub: postBuild in a fresh environment
+# repo2docker (Binder, a JupyterHub image): binder/postBuild in a fresh environment
 # --------------------------------------------------------------------------------------------------
 
 KERNEL_PROBE = r"""
@@ -497,18 +514,23 @@ def kernel_outputs(python: Path) -> list[dict]:
 
 @pytest.mark.slow
 def test_postbuild_installs_the_kernel_configuration_in_a_fresh_environment(tmp_path):
-    """repo2docker runs postBuild after installing requirements.txt: afterwards a kernel of that environment
-    imports TensorFlow and nothing written to file descriptor 2 lands in the cell. Without postBuild, it does."""
+    """repo2docker runs binder/postBuild after installing binder/requirements.txt: afterwards the environment has
+    the course package, and a kernel of it imports TensorFlow and nothing written to file descriptor 2 lands in
+    the cell. Without postBuild, it does."""
     import os
     import subprocess
 
-    assert (ROOT / "runtime.txt").read_text().strip() == "python-3.11"
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
     python = fresh_environment(tmp_path / "hub")
-    env = dict(os.environ, PATH=f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    result = subprocess.run(["bash", str(ROOT / "postBuild")], capture_output=True, text=True, env=env)
+    # pip builds the package with the setuptools it sees (PIP_NO_BUILD_ISOLATION=0, pip's inverted spelling of
+    # --no-build-isolation), offline; repo2docker's pip fetches one
+    env = dict(os.environ, PATH=f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}", PIP_NO_BUILD_ISOLATION="0")
+    result = subprocess.run(["bash", str(ROOT / "binder" / "postBuild")], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     installed = tmp_path / "hub" / "etc" / "ipython" / "ipython_kernel_config.py"
     assert installed.read_text() == (ROOT / "tools" / "ipython_kernel_config.py").read_text()
+    where = subprocess.run([str(python), "-c", "import course; print(course.__file__)"], capture_output=True, text=True)
+    assert where.stdout.startswith(str(tmp_path / "hub")), where.stdout + where.stderr  # installed into the image
     outputs = kernel_outputs(python)
     assert [o.get("name") for o in outputs] == ["stdout"] and outputs[0]["text"] == "2\n", outputs
 

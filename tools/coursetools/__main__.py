@@ -13,6 +13,8 @@ COMMANDS = {
     "execute": ("execute", "re-execute chapters in place, in fresh kernels, with normalised metadata (make execute)"),
     "check": ("check", "an editor's loop for one chapter: execute, nbval, its tests, the book (make check)"),
     "build": ("build", "build the site into _build/html, warnings as errors, with the course kit (make book)"),
+    "wheel": ("kit", "build the course package's wheel (make wheel); the site's build also makes the course kit"),
+    "site-url": ("kit", "write the site's public address into every chapter's first cell (make site-url SITE_URL=...)"),
     "bench": ("bench", "time each chapter and the book build, weigh every page (make bench)"),
     "stability": (
         "stability",
@@ -36,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     module_name, _ = COMMANDS[argv[0]]
     module = import_module(f"coursetools.{module_name}")
+    if argv[0] == "site-url":
+        return module.site_url_main(argv[1:])
     return module.main(argv if module_name == "coursework" else argv[1:])
 
 

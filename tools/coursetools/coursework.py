@@ -507,9 +507,9 @@ def write_assignments(out: Path) -> list[Path]:
 
 SITE_FILES = ("_config.yml", "_toc.yml", "book")
 INSTRUCTOR_PAGES = ("book/instructors",)  # left out of the solution-free site
-STUDENT_SITE_CONFIG = """
-# The student edition: built by `make book-student` from a copy whose notebooks have no solutions.
-"""
+# The student edition's one setting, under `sphinx: config:` of the copy's _config.yml: its course kit holds the
+# student notebooks and the student edition of the package (book/_ext/course_kit.py).
+STUDENT_SITE_CONFIG = "    course_edition: student  # written by `make book-student`: this copy has no solutions\n"
 
 
 def write_site_source(out: Path) -> Path:
@@ -543,8 +543,11 @@ def write_site_source(out: Path) -> Path:
         unlinked = re.sub(r"\s*[^.!?\n]*(?:\n[^.!?\n]+)*\[[^\]]+\]\(instructors\.md[^)]*\)[^.!?]*[.!?]", "", text)
         if unlinked != text:
             markdown.write_text(unlinked)
-    with open(out / "_config.yml", "a") as config:
-        config.write(STUDENT_SITE_CONFIG)
+    config = out / "_config.yml"
+    text = config.read_text()
+    if "\n  config:\n" not in text:
+        raise ValueError("_config.yml has no `sphinx: config:` section for the student edition's setting")
+    config.write_text(text.replace("\n  config:\n", "\n  config:\n" + STUDENT_SITE_CONFIG, 1))
     return out
 
 

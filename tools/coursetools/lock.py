@@ -43,7 +43,7 @@ def oldest_python(requires_python: str | None) -> Version | None:
     return None
 
 
-def main(report_path: str) -> int:
+def main(report_path: str, requirements: str = "requirements.txt", lock: str = "requirements-lock.txt") -> int:
     report = json.load(open(report_path, encoding="utf-8"))
     lines = []
     for item in report["install"]:
@@ -60,10 +60,10 @@ def main(report_path: str) -> int:
                 f"{name} {version} needs Python {needs} or newer: add to OLDER_PYTHON in tools/coursetools/lock.py "
                 f"the newest release of {name} that Python {OLDEST_PYTHON} can install"
             )
-    print("# Exact versions of the whole toolchain, resolved from requirements.txt by `make lock`.")
+    print(f"# Exact versions of every package that {requirements} installs, resolved by `make lock`.")
     print(f"# Resolved for Python {platform.python_version()} on {platform.system()} {platform.machine()};")
     print("# a marker pins another release where the newest needs a later Python than 3.11.0.")
-    print("# Install with: pip install -r requirements.txt -c requirements-lock.txt")
+    print(f"# Install with: pip install -r {requirements} -c {lock}")
     print(f"pip=={pip.__version__}")
     for _, line in sorted(lines):
         print(line)
