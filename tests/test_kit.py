@@ -244,3 +244,17 @@ def test_d_with_an_address_the_buttons_point_at_the_repository_and_the_site(addr
     assert f'SITE_URL = "{server.url}"' in "".join(first["source"])
     kit = zipfile.ZipFile(io.BytesIO(server.get(KIT)))
     assert server.url in kit.read(f"{KIT_FOLDER}/README.md").decode()
+
+
+def test_the_kit_unpacks_to_readable_files_and_chapters_that_need_no_site(site):
+    kit = zipfile.ZipFile(io.BytesIO(site.get(KIT)))
+    modes = {info.filename: (info.external_attr >> 16) & 0o777 for info in kit.infolist()}
+    assert modes and all(mode == 0o644 for mode in modes.values()), modes
+    for name in kit.namelist():
+        if name.endswith(".ipynb"):  # no citation key without its bibliography, no link to a page it lacks
+            markdown = [
+                c.source
+                for c in nbformat.reads(kit.read(name).decode(), as_version=4).cells
+                if c.cell_type == "markdown"
+            ]
+            assert not [text for text in markdown if "{cite" in text or "](../book/" in text], name

@@ -41,6 +41,7 @@ DISTRIBUTION = "convolutional-autoencoders-course"  # the package's name for pip
 STUDENT_REQUIREMENTS = ROOT / "requirements-student.txt"
 STUDENT_LOCK = ROOT / "requirements-student-lock.txt"
 SITE_URL_LINE = re.compile(r'^SITE_URL = "[^"\n]*"', re.MULTILINE)
+CITE = re.compile(r"\{(?P<name>cite(?::[a-z]+)?)\}`(?P<content>[^`]*)`")
 
 
 def build_wheel(out: Path, *, student: bool = False) -> Path:
@@ -78,7 +79,7 @@ def with_site_url(notebook: nbformat.NotebookNode, site_url: str) -> nbformat.No
 def kit_notebooks(edition: str, source: Path, site_url: str) -> dict[str, nbformat.NotebookNode]:
     """Return the kit's chapters by file name: those of ``source`` (the book being built) for the site, the
     student notebooks for the student site; links to files the kit does not hold become plain text."""
-    from .coursework import student_notebook, unlink_missing
+    from .coursework import citation, student_notebook, unlink_missing
 
     chapters = toc.chapters()
     names = {path.name for path in chapters}
@@ -89,7 +90,8 @@ def kit_notebooks(edition: str, source: Path, site_url: str) -> dict[str, nbform
         else:
             notebook = nbformat.read(source / path.relative_to(ROOT), as_version=4)
             for cell in notebook.cells:
-                if cell.cell_type == "markdown":
+                if cell.cell_type == "markdown":  # no bibliography beside them: citations as Author (year)
+                    cell.source = CITE.sub(lambda m: citation(m.group("name"), m.group("content")), cell.source)
                     cell.source = unlink_missing(cell.source, names)
         notebooks[path.name] = with_site_url(notebook, site_url)
     return notebooks
@@ -122,7 +124,7 @@ own computer:
 - `ipython_kernel_config.py`: keeps TensorFlow's start-up messages out of the notebooks.
 
 You need **CPython 3.11, 3.12 or 3.13** (TensorFlow 2.21 has no wheels for other versions) on Linux (x86_64 or
-aarch64), macOS on Apple silicon, or Windows x86_64 (or WSL); about 1.5 GB of disk for the environment; no GPU.
+aarch64), macOS on Apple silicon, or Windows x86_64 (or WSL); about 2.6 GB of disk for the environment; no GPU.
 Open a terminal in this folder (the one that holds this README), then:
 
 ## Linux and macOS
@@ -172,8 +174,9 @@ def write_kit(out: Path, notebooks: dict[str, nbformat.NotebookNode], wheel: Pat
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as kit:
 
         def add(name: str, data: bytes | str) -> None:
-            kit.writestr(zipfile.ZipInfo(f"{KIT_FOLDER}/{name}", date_time=(2026, 1, 1, 0, 0, 0)), data,
-                         compress_type=zipfile.ZIP_DEFLATED)  # fmt: skip
+            info = zipfile.ZipInfo(f"{KIT_FOLDER}/{name}", date_time=(2026, 1, 1, 0, 0, 0))
+            info.external_attr = 0o100644 << 16  # a regular file, readable by all (unzip keeps the mode)
+            kit.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
 
         add("README.md", kit_readme(site_url, list(notebooks)))
         for name, notebook in notebooks.items():
