@@ -123,7 +123,7 @@
       var canvas = images[index];
       return {
         spec: p, layers: p.layers, w: floats(p.weights), codes: codesOf(p), plot: plots[index],
-        dots: plots[index].querySelector(".ca-lx-dots"), marker: plots[index].querySelector(".ca-lx-marker"),
+        dots: plots[index].querySelector(".ca-lx-dots"), marker: plots[index].querySelector(".ca-lx-pin"),
         canvas: canvas, context: canvas.getContext("2d"), pixels: canvas.getContext("2d").createImageData(p.image[1], p.image[0]),
         says: says[index],
       };
@@ -157,12 +157,12 @@
     // The map: axes, the codes as dots (one colour per digit), the numerals at the digits' medians, the circle.
     function drawMap(panel) {
       var g = geometry(panel), ctx = sized(panel.dots, g), e = extent(), paint = colours(root);
-      sized(panel.marker, g);
+      root.style.setProperty("--ca-lx-halo", paint.halo);
       ctx.clearRect(0, 0, g.width, g.height);
       ctx.font = "12px " + getComputedStyle(root).fontFamily;
       ctx.fillStyle = ctx.strokeStyle = paint.ink;
       ctx.lineWidth = 1;
-      ctx.strokeRect(MARGIN.left, MARGIN.top, g.side, g.side);
+      ctx.strokeRect(MARGIN.left - 0.5, MARGIN.top - 0.5, g.side + 1, g.side + 1);  // on whole pixels: sharp
       var step = niceStep(e[1] - e[0]), t;
       function tick(i) { t = i * step; return String(parseFloat(t.toFixed(6))).replace("-", "\u2212"); }
       ctx.textAlign = "center"; ctx.textBaseline = "top";
@@ -212,17 +212,9 @@
       ctx.restore();
     }
 
-    function drawMarker(panel) {
-      var g = geometry(panel), ctx = panel.marker.getContext("2d"), paint = colours(root);
-      var x = g.x(point[0]), y = g.y(point[1]);
-      ctx.clearRect(0, 0, g.width, g.height);
-      [[paint.halo, 5], [paint.ink, 2]].forEach(function (pen) {
-        ctx.strokeStyle = pen[0]; ctx.lineWidth = pen[1];
-        ctx.beginPath(); ctx.arc(x, y, 8, 0, 2 * Math.PI);
-        ctx.moveTo(x - 14, y); ctx.lineTo(x - 4, y); ctx.moveTo(x + 4, y); ctx.lineTo(x + 14, y);
-        ctx.moveTo(x, y - 14); ctx.lineTo(x, y - 4); ctx.moveTo(x, y + 4); ctx.lineTo(x, y + 14);
-        ctx.stroke();
-      });
+    function drawMarker(panel) {  // the point: a ring with a dot (explorer.css), moved over the map, not redrawn
+      var g = geometry(panel);
+      panel.marker.style.transform = "translate(" + g.x(point[0]) + "px, " + g.y(point[1]) + "px)";
     }
 
     function drawImage(panel, image) {  // pixel value 0 white, 1 black, like the chapters' figures
@@ -300,19 +292,27 @@
     }
     function redraw() { panels.forEach(drawMap); request(); }
 
+    var dragging = null;  // the pointer that drags the point, while it is down
     panels.forEach(function (panel) {
       var plot = panel.plot;
       plot.addEventListener("pointerdown", function (event) {
         if (event.pointerType === "mouse" && event.button !== 0) return;
-        plot.setPointerCapture(event.pointerId);
+        dragging = event.pointerId;
+        try { plot.setPointerCapture(event.pointerId); } catch (error) { /* the drag goes on inside the map */ }
         plot.focus({ preventScroll: true });
         moveToPointer(panel, event);
         event.preventDefault();
       });
       plot.addEventListener("pointermove", function (event) {
-        if (plot.hasPointerCapture(event.pointerId)) moveToPointer(panel, event);
+        if (event.pointerId === dragging) moveToPointer(panel, event);
       });
-      ["pointerup", "pointercancel"].forEach(function (type) { plot.addEventListener(type, announce); });
+      ["pointerup", "pointercancel"].forEach(function (type) {
+        plot.addEventListener(type, function (event) {
+          if (event.pointerId !== dragging) return;
+          dragging = null;
+          announce();
+        });
+      });
       plot.addEventListener("keydown", function (event) {
         var e = extent(), step = (e[1] - e[0]) * (event.shiftKey ? 0.1 : 0.02);
         var moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
@@ -398,10 +398,15 @@
     root.querySelector(".ca-lx-noscript").hidden = true;
     setSliders();
     redraw();
-    // What the tests and the benchmark use: decode a point, move the point, count the redraws.
+    // What the tests and the benchmark use: decode a point, where a point is on the screen, count the redraws.
     root.caExplorer = {
       decode: function (panel, z) { return Array.from(decode(panels[panel], z)); },
-      moveTo: moveTo, point: function () { return point.slice(); }, stats: stats, checkDifference: worst,
+      onScreen: function (panel, z) {
+        var g = geometry(panels[panel]), box = panels[panel].plot.getBoundingClientRect();
+        return [box.left + g.x(z[0]), box.top + g.y(z[1])];
+      },
+      moveTo: moveTo, point: function () { return point.slice(); }, extent: extent, stats: stats,
+      checkDifference: worst,
     };
   }
 

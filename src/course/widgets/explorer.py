@@ -357,8 +357,8 @@ def _html(key, title, doing, shows, names, data_panels, labels, views, data) -> 
         f'<div class="ca-lx-map"><p class="ca-lx-name">{escape(name)}</p>'
         f'<div class="ca-lx-plot" tabindex="0" role="application" aria-roledescription="latent-space map" '
         f'aria-label="Map of the {escape(owner)}codes: arrow keys move the point" aria-describedby="{key}-status">'
-        '<canvas class="ca-lx-dots" aria-hidden="true"></canvas><canvas class="ca-lx-marker" aria-hidden="true">'
-        "</canvas></div></div>"
+        '<canvas class="ca-lx-dots" aria-hidden="true"></canvas><span class="ca-lx-pin" aria-hidden="true"></span>'
+        "</div></div>"
         for name, owner in zip(names, owners)
     )
     drawings = "".join(
@@ -373,7 +373,9 @@ def _html(key, title, doing, shows, names, data_panels, labels, views, data) -> 
         for i in range(2)
     )
     return (
-        f'<figure class="ca-lx{" ca-lx-pair" if len(names) > 1 else ""}" id="{key}" aria-labelledby="{key}-title">'
+        # data-lm-suppress-shortcuts: in JupyterLab, the keys pressed in the figure move the point, not the cells
+        f'<figure class="ca-lx{" ca-lx-pair" if len(names) > 1 else ""}" id="{key}" aria-labelledby="{key}-title" '
+        "data-lm-suppress-shortcuts>"
         f"<style>{css}</style>"
         f'<p class="ca-lx-title" id="{key}-title">{escape(title)}</p>'
         f'<p class="ca-lx-how" hidden>{escape(doing)}</p>'
