@@ -13,6 +13,7 @@
 #   make book-student build the solution-free site into _build/html-student/
 #   make lab       open the notebooks in JupyterLab with the course environment
 #   make bench     time each notebook, the book build and page loads; write _build/bench.json
+#   make bench-explorer  the latent-space explorer's redraw rate in Chromium while a point is dragged
 #   make grade ASSIGNMENT=01_conv2d COURSE=... JOBS=2  autograde a class, each submission in a sandbox (as root)
 #   make hub       start a JupyterHub on 127.0.0.1 with an instructor and STUDENTS=5 students (make hub-stop)
 #   make test-hub  the whole coursework cycle through a hub: release, fetch, submit, grade, feedback (as root)
@@ -59,7 +60,7 @@ if not (3, 11) <= sys.version_info[:2] <= (3, 13):
 endef
 export PYTHON_CHECK
 
-.PHONY: book test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench grade hub hub-stop test-hub clean distclean env
+.PHONY: book test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench bench-explorer grade hub hub-stop test-hub clean distclean env
 
 env: $(STAMP)
 
@@ -161,6 +162,11 @@ test-hub: $(STAMP) tools/hub/node_modules/.package-lock.json
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py --out _build/bench.json $(BENCH_ARGS)
+
+# Trains the chapters' decoder shapes briefly (cached in _build/explorer-bench/), writes pages with explorers and
+# drags their point in Chromium, with and without a CPU slowed down 4 times; prints redraws a second.
+bench-explorer: $(STAMP)
+	$(BIN)/python tests/explorer_pages.py bench
 
 # A course with grades is never deleted by a clean: the live course belongs outside _build/.
 clean:

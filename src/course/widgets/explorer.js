@@ -345,6 +345,8 @@
         root.querySelectorAll(".ca-lx-digit").forEach(function (other) {
           other.setAttribute("aria-pressed", String(Number(other.getAttribute("data-digit")) === highlight));
         });
+        live.textContent = highlight >= 0 ? "The codes of the " + highlight + "s are drawn larger, the others faded."
+          : "All codes are drawn alike.";
         redraw();
       });
     });
@@ -356,6 +358,9 @@
         });
         setSliders();
         moveTo(point[0], point[1]);  // keeps the point inside the new view
+        var e = extent();
+        live.textContent = "The map shows z\u2081 from " + number(e[0]) + " to " + number(e[1]) + " and z\u2082 from " +
+          number(e[2]) + " to " + number(e[3]) + ".";
         redraw();
       });
     });
