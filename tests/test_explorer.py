@@ -297,9 +297,10 @@ def contrast(figure) -> float:
 
 
 def axe_problems(page) -> list[str]:
+    """axe's critical and serious findings in the explorers (the rest of a page is tests/test_browser.py's)."""
     from axe_playwright_python.sync_playwright import Axe
 
-    violations = Axe().run(page).response["violations"]
+    violations = Axe().run(page, context="figure.ca-lx").response["violations"]
     return [f"{v['impact']}: {v['id']} ({len(v['nodes'])} elements): {v['help']}" for v in violations
             if v["impact"] in ("critical", "serious")]  # fmt: skip
 
