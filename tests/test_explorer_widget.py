@@ -142,6 +142,19 @@ def test_the_check_points_hold_keras_images(decoder, codes_and_labels):
     assert len(report) == 1 + len(checks) and "z = (+1.00, +2.00), decoder: mean pixel" in report[1]
 
 
+def test_the_first_view_holds_the_codes_and_the_start(keras, codes_and_labels):
+    codes, labels = codes_and_labels
+    decoder = randomised(course.conv_decoder(2), 4)
+    first = page_data(course.latent_explorer(decoder, codes, labels))["views"][0]["extent"]
+    low, high = np.percentile(codes, [1, 99], axis=0)
+    assert first[0] < low[0] and first[1] > high[0] and first[2] < low[1] and first[3] > high[1]
+    assert first[1] - first[0] == pytest.approx(first[3] - first[2]), "square: both axes on one scale"
+    far = page_data(course.latent_explorer(decoder, codes, labels, start=(100, -3)))["views"][0]["extent"]
+    assert far[0] < 100 < far[1] and far[2] < -3 < far[3]
+    with pytest.raises(ValueError, match="outside the extent"):
+        course.latent_explorer(decoder, codes, labels, start=(100, 0), extent=(-10, 10, -10, 10))
+
+
 def test_codes_are_stored_to_a_65535th_of_their_range(codes_and_labels, keras):
     codes, labels = codes_and_labels
     widget = course.latent_explorer(randomised(course.conv_decoder(2), 5), codes, labels)

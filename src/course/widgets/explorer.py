@@ -255,10 +255,11 @@ def _number(value: float) -> str:
     return f"{value:.2f}".replace("-", "\u2212")
 
 
-def _views(code_sets, extent, prior_circle) -> list[dict]:
+def _views(code_sets, extent, prior_circle, start) -> list[dict]:
     """The map's views: the codes' cloud, three times wider (far outside the codes), and the prior's circle.
 
-    The first is the square around the 1st to 99th percentile of each coordinate, a tenth wider (or ``extent``).
+    The first is the square around the 1st to 99th percentile of each coordinate, a tenth wider (or ``extent``),
+    and holds the start.
     """
     everything = np.concatenate(code_sets)
     low, high = np.percentile(everything, [1, 99], axis=0)
@@ -270,6 +271,9 @@ def _views(code_sets, extent, prior_circle) -> list[dict]:
         if box.shape != (4,) or not (box[0] < box[1] and box[2] < box[3]):
             raise ValueError("extent must be (z1_min, z1_max, z2_min, z2_max) with each minimum below its maximum")
         centre, half = np.array([box[:2].mean(), box[2:].mean()]), float(max(box[1] - box[0], box[3] - box[2])) / 2
+        if np.any(np.abs(start - centre) > half):
+            raise ValueError(f"start {tuple(start.tolist())} lies outside the extent: choose a start inside it")
+    half = max(half, float(np.abs(start - centre).max()) * 1.05)
     views = [{"label": "the codes", "extent": _square(centre, half)},
              {"label": "3 times wider", "extent": _square(centre, 3 * half)}]  # fmt: skip
     if prior_circle:
@@ -404,10 +408,10 @@ def _explorer(decoders, code_sets, labels, *, names, title, start, extent, prior
     for codes, name in zip(code_sets, names):
         if len(codes) != len(labels):
             raise ValueError(f"every set of codes needs one code per label ({len(labels)}); {name}: {len(codes)}")
-    views = _views(code_sets, extent, prior_circle)
     if start is None:
         start = np.zeros(2) if prior_circle else np.median(np.concatenate(code_sets), axis=0)
     start = _as_point(start, "start")
+    views = _views(code_sets, extent, prior_circle, start)
     if check_points is None:  # the start, the origin (or the first view's centre), two corners of the wide view
         first, widest = views[0]["extent"], views[1]["extent"]
         origin = np.zeros(2) if np.linalg.norm(start) > 1e-9 else np.array([np.mean(first[:2]), np.mean(first[2:])])
