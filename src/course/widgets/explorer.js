@@ -110,7 +110,7 @@
   function colours(root) {  // the text colour of the page (light or dark theme) and a halo that contrasts with it
     var ink = getComputedStyle(root).color, rgb = (ink.match(/[\d.]+/g) || [0, 0, 0]).map(Number);
     var light = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2] > 128;
-    return { ink: ink, halo: light ? "rgb(18, 18, 18)" : "rgb(255, 255, 255)", dark: light };
+    return { ink: ink, halo: light ? "rgb(18, 18, 18)" : "rgb(255, 255, 255)" };
   }
 
   function setup(root) {
@@ -181,7 +181,7 @@
       ctx.fillText("latent coordinate z\u2081", MARGIN.left + g.side / 2, g.height);
       ctx.save();
       ctx.translate(11, MARGIN.top + g.side / 2); ctx.rotate(-Math.PI / 2);
-      ctx.textBaseline = "middle"; ctx.fillText("z\u2082", 0, 0);
+      ctx.textBaseline = "middle"; ctx.fillText("latent coordinate z\u2082", 0, 0);
       ctx.restore();
       ctx.save();
       ctx.beginPath(); ctx.rect(MARGIN.left, MARGIN.top, g.side, g.side); ctx.clip();
