@@ -2,7 +2,8 @@
 
 The explorers are those of tests/explorer_pages.py (chapter 3's decoder and chapter 5's pair, the chapters'
 shapes trained briefly on MNIST), on pages of their own served over http and opened from disk (file://), and
-inside copies of the built site's chapter pages. The page computes images with its own script
+inside copies of the built site's chapter pages 3 and 5 (the chapter's own explorer once it has one, this test's
+until then). The page computes images with its own script
 (src/course/widgets/explorer.js); every pixel must be within 1e-4 of what Keras computes for the same point.
 Dragging with the mouse, a finger and the keys must move the point and change the image; the figure must fit a
 phone, follow a dark theme, pass axe, say what it shows without its script, and run in JupyterLab from the
@@ -398,8 +399,9 @@ CHAPTER_PAGES = {  # where the lead will add each explorer: chapter 3's single o
 
 
 def chapter_with_explorer(html: Path, folder: Path, widget, name: str) -> str:
-    """A copy of a chapter page of the built site with the explorer as a cell's output, before a section; the
-    site's other files are linked, not copied. Return the page's path in ``folder``."""
+    """A copy of a chapter page of the built site with the explorer as a cell's output, before a section, unless
+    the chapter has an explorer of its own (then the copy is the page as built); the site's other files are
+    linked, not copied. Return the page's path in ``folder``."""
     from bs4 import BeautifulSoup
 
     page, section = CHAPTER_PAGES[name]
@@ -410,6 +412,10 @@ def chapter_with_explorer(html: Path, folder: Path, widget, name: str) -> str:
                 (folder / item.name).symlink_to(item, target_is_directory=item.is_dir())
         (folder / "notebooks").mkdir()
     soup = BeautifulSoup((html / page).read_text(encoding="utf-8"), "html.parser")
+    target = folder / page.replace(".html", "_explorer.html")
+    if soup.select("figure.ca-lx"):
+        shutil.copy2(html / page, target)
+        return target.relative_to(folder).as_posix()
     anchor = soup.find("section", id=section)
     assert anchor is not None, f"{page} has no section {section!r}: update CHAPTER_PAGES"
     cell = BeautifulSoup(
@@ -418,7 +424,6 @@ def chapter_with_explorer(html: Path, folder: Path, widget, name: str) -> str:
         "html.parser",
     )
     anchor.insert_before(cell)
-    target = folder / page.replace(".html", "_explorer.html")
     target.write_text(str(soup), encoding="utf-8")
     return target.relative_to(folder).as_posix()
 
@@ -444,8 +449,19 @@ def test_in_a_chapter_page_of_the_site(browser, chapters, demo, name):
     try:
         page = context.new_page()
         problems = open_explorers(page, chapters.url + chapters.pages[name])
-        figure = page.locator("figure.ca-lx")
+        figure = page.locator("figure.ca-lx").first
+        # the page's images at the check points against the Keras images the chapter stored with them
+        data = json.loads(figure.locator(".ca-lx-data").text_content())
+        for index, panel in enumerate(data["panels"]):
+            keras_images = floats(panel["keras"]).reshape(len(data["checks"]), -1)
+            ours = np.array(figure.evaluate(f"(f, zs) => zs.map(z => f.caExplorer.decode({index}, z))", data["checks"]))
+            assert np.abs(ours - keras_images).max() < TOLERANCE, panel["name"]
         assert float(figure.get_attribute("data-check")) < TOLERANCE
+        before = image_pixels(figure)
+        figure.locator(".ca-lx-plot").first.focus()
+        page.keyboard.press("Shift+ArrowLeft")
+        page.wait_for_timeout(200)
+        assert image_pixels(figure) != before and drawn_is_decoded(figure) <= 1
         # checked before axe runs: axe fetches the theme's imported style sheets itself, from the wrong folder
         assert not problems, "\n".join(problems)
         assert not axe_problems(page)
