@@ -15,6 +15,7 @@
 #   make wheel     build the course package's wheel into _build/dist
 #   make bench     time each notebook, the book build and page loads; write _build/bench.json
 #   make bench-class  what grading costs: per student, or a class with CLASS=20 and 1, 2 and 4 workers (as root)
+#   make bench-explorer  the latent-space explorer's redraw rate in Chromium while a point is dragged
 #   make grade ASSIGNMENT=01_conv2d COURSE=... JOBS=2  autograde a class, each submission in a sandbox (as root)
 #   make hub       start a JupyterHub on 127.0.0.1 with an instructor and STUDENTS=5 students (make hub-stop)
 #   make test-hub  the whole coursework cycle through a hub: release, fetch, submit, grade, feedback (as root)
@@ -72,7 +73,7 @@ root = pathlib.Path.cwd().resolve()
 endef
 export PATH_FILE
 
-.PHONY: book wheel site-url student-env test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench bench-class grade hub hub-stop test-hub clean distclean env
+.PHONY: book wheel site-url student-env test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench bench-class bench-explorer grade hub hub-stop test-hub clean distclean env
 
 env: $(STAMP)
 
@@ -220,6 +221,11 @@ bench: $(STAMP)
 CLASS ?= 0
 bench-class: $(STAMP)
 	$(BIN)/python -m classroom bench $(if $(filter-out 0,$(CLASS)),--class $(CLASS)) $(BENCH_ARGS)
+
+# Trains the chapters' decoder shapes briefly (cached in _build/explorer-bench/), writes pages with explorers and
+# drags their point in Chromium, with and without a CPU slowed down 4 times; prints redraws a second.
+bench-explorer: $(STAMP)
+	$(BIN)/python tests/explorer_pages.py bench
 
 # A course with grades is never deleted by a clean: the live course belongs outside _build/.
 clean:

@@ -23,6 +23,7 @@ LONGEST_FIRST = [
     "tests/test_nbgrader.py",
     "classroom/tests/test_grade.py",
     "tests/test_browser.py",
+    "tests/test_explorer.py",
     "tests/test_coursework.py",
     "notebooks/02_transposed_conv.ipynb",
     "notebooks/01_conv2d.ipynb",

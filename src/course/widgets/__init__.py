@@ -1,4 +1,5 @@
-"""Small HTML widgets that work offline and without a kernel: self-check questions and step-through figures."""
+"""Small HTML widgets that work offline and without a kernel: self-check questions, step-through figures and the
+latent-space explorer (explorer.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import NamedTuple
 import numpy as np
 
 from ..questions import load_questions
+from .explorer import LatentExplorer, latent_explorer, latent_explorer_pair
 
 __all__ = ["self_check", "step_through", "Grid", "Frame", "MARKS"]
+__all__ += ["latent_explorer", "latent_explorer_pair", "LatentExplorer"]  # explorer.py
 
 
 def _slug(text: str) -> str:
