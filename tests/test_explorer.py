@@ -439,7 +439,7 @@ def chapters(html, demo, tmp_path_factory):
 @pytest.mark.parametrize("name", list(CHAPTER_PAGES))
 def test_in_a_chapter_page_of_the_site(browser, chapters, demo, name):
     """The chapter page with its explorer: within the 2 MB budget, no script error, axe, dark theme, phone."""
-    from sitecheck import page_weight
+    from coursetools.sitecheck import page_weight
     from test_site import MAX_PAGE_BYTES
 
     weight = page_weight(chapters.folder, chapters.pages[name])
