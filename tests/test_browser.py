@@ -576,3 +576,13 @@ def test_print_shows_every_frame_no_answer_and_no_clipped_code(page, path):
     assert seen["answers"] == 0, "self-check answers or feedback on paper"
     assert seen["folded"] == 0, "folded code on paper"
     assert not seen["clipped"], f"code cut off at the margin: {seen['clipped']}"
+
+
+@pytest.mark.parametrize("path", CHAPTER_PAGES)
+def test_chapter_page_transfers_at_most_2_mb(html, path):
+    """As Chromium loads it from a host that gzip-compresses text: the page, all it loads, MathJax's parts
+    and the fonts its glyphs need (make bench prints the figures for every page)."""
+    from sitecheck import transferred
+
+    (row,) = transferred(html, [path], chromium=CHROMIUM)
+    assert row["transferred"] <= 2_000_000, f"{path}: {row['transferred'] / 1e6:.2f} MB in {row['requests']} requests"

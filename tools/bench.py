@@ -13,7 +13,8 @@ submissions of chapters 1, 2 and 4 (or --class-chapters) is graded with 1, 2 and
 (their times replace theirs in run_times.json, the others' stay); --only-chapters stops after the chapters. The
 figures are printed as tables and written to a JSON file. Targets
 (on a 2-core machine): all notebooks under 4 minutes, the book build under 30 s, `make test` under 10
-minutes, chapter pages under 2 MB.
+minutes, chapter pages under 2 MB as a browser transfers them from a host that gzip-compresses text (each page is
+opened in Chromium, tools/sitecheck.py's transferred; beside it the static count of the files a page loads).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from chapters import ROOT, chapters
-from sitecheck import page_weight, toc_pages
+from sitecheck import page_weight, toc_pages, transferred
 
 RUN_TIMES = ROOT / "src" / "course" / "run_times.json"  # read by the chapters through the course package
 PEAK_MEMORY_CELL = "import resource as _r; print('PEAK_RSS_KB', _r.getrusage(_r.RUSAGE_SELF).ru_maxrss)"
@@ -192,6 +193,13 @@ def main(argv: list[str] | None = None) -> int:
         report["book_build"] = {"seconds": seconds}
         html = Path(tmp) / "_build" / "html"
         report["pages"] = [page_weight(html, page) for page in toc_pages()]
+        # What a reader's browser transfers for each page from a host that gzip-compresses text (MathJax's
+        # components and the fonts the page's glyphs need included), measured in Chromium.
+        print("loading each page in Chromium ...", flush=True)
+        measured = {row["page"]: row for row in transferred(html, toc_pages())}
+        for row in report["pages"]:
+            row["transferred"] = measured[row["page"]]["transferred"]
+            row["requests"] = measured[row["page"]]["requests"]
 
     # Grading cost: three solved submissions of chapter 3 and later chapters, one after another. As root,
     # through tools/grade.py (make grade: the sandbox, the reference run once, its trained weights reused);
@@ -226,13 +234,18 @@ def main(argv: list[str] | None = None) -> int:
         print(
             table(report["autograde"], [("nbgrader autograde", "notebook"), ("seconds per student", "seconds")]), "\n"
         )
-    pages = [dict(p, sent_kib=round(p["sent"] / 1024), stored_kib=round(p["stored"] / 1024)) for p in report["pages"]]
+    pages = [
+        dict(p, sent_kib=round(p["sent"] / 1024), stored_kib=round(p["stored"] / 1024),
+             transferred_kib=round(p["transferred"] / 1024))
+        for p in report["pages"]
+    ]  # fmt: skip
     print(
         table(
             pages,
-            [("page", "page"), ("files", "files"), ("sent, gzip (KiB)", "sent_kib"), ("stored (KiB)", "stored_kib")],
+            [("page", "page"), ("files", "files"), ("sent, gzip (KiB)", "sent_kib"), ("stored (KiB)", "stored_kib"),
+             ("requests", "requests"), ("transferred in Chromium, gzip (KiB)", "transferred_kib")],
         )
-    )
+    )  # fmt: skip
     if "tests" in report:
         tests = report["tests"]
         print(f"\ntest suite: {tests['seconds']} s, exit code {tests['exit_code']}: {tests['summary']}")

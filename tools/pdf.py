@@ -75,7 +75,9 @@ def print_pages(html: Path, pages: list[str]) -> list[tuple[str, str, bytes]]:
             title = page.evaluate(WAIT_FOR_PAGE).split(" — ")[0].strip()
             # Paper cannot be clicked: an output folded until the reader has made a prediction is printed
             # open (a figure among them is part of the book); folded code stays folded.
-            page.evaluate("() => document.querySelectorAll('.tag_hide-output details.hide').forEach(d => d.open = true)")
+            page.evaluate(
+                "() => document.querySelectorAll('.tag_hide-output details.hide').forEach(d => d.open = true)"
+            )
             page.emulate_media(media="print")
             pdf = page.pdf(
                 format="A4",
