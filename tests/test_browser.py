@@ -579,10 +579,10 @@ def test_print_shows_every_frame_no_answer_and_no_clipped_code(page, path):
 
 
 @pytest.mark.parametrize("path", CHAPTER_PAGES)
-def test_chapter_page_transfers_at_most_2_mb(html, path):
+def test_chapter_page_transfers_at_most_2_mb(browser, html, path):
     """As Chromium loads it from a host that gzip-compresses text: the page, all it loads, MathJax's parts
     and the fonts its glyphs need (make bench prints the figures for every page)."""
     from sitecheck import transferred
 
-    (row,) = transferred(html, [path], chromium=CHROMIUM)
+    (row,) = transferred(html, [path], browser=browser)
     assert row["transferred"] <= 2_000_000, f"{path}: {row['transferred'] / 1e6:.2f} MB in {row['requests']} requests"

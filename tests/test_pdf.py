@@ -14,6 +14,7 @@ import re
 import pytest
 
 from sitecheck import soup_of, toc_pages
+from test_browser import browser_type_launch_args  # noqa: F401  (Debian's Chromium, as the browser tests use it)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -21,14 +22,14 @@ MAX_PAGES = 400  # 289 at the time of writing, chapters 1-5 between 45 and 62 ea
 
 
 @pytest.fixture(scope="module")
-def printed(html, tmp_path_factory):
+def printed(html, tmp_path_factory, browser):
     from pypdf import PdfReader
 
     import pdf
 
     out = tmp_path_factory.mktemp("pdf") / "book.pdf"
     pages = toc_pages()
-    pdf.join(pdf.print_pages(html, pages), out)
+    pdf.join(pdf.print_pages(html, pages, browser=browser), out)
     reader = PdfReader(out)
     starts = [reader.get_destination_page_number(item) for item in reader.outline]
     return {"reader": reader, "pages": pages, "starts": starts, "titles": [item.title for item in reader.outline]}

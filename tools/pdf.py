@@ -59,15 +59,24 @@ def serve(folder: Path):
         server.server_close()
 
 
-def print_pages(html: Path, pages: list[str]) -> list[tuple[str, str, bytes]]:
-    """Print each page of the built site to PDF in Chromium; return ``(page, title, pdf bytes)``."""
-    from playwright.sync_api import sync_playwright
+def print_pages(html: Path, pages: list[str], browser=None) -> list[tuple[str, str, bytes]]:
+    """Print each page of the built site to PDF in Chromium; return ``(page, title, pdf bytes)``. ``browser``:
+    a Playwright browser to use (the tests'), else Debian's Chromium is launched."""
+    with contextlib.ExitStack() as stack:
+        if browser is None:
+            from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).is_file():
-        raise SystemExit(f"make pdf prints with Debian's Chromium at {CHROMIUM}: apt-get install chromium")
+            if not Path(CHROMIUM).is_file():
+                raise SystemExit(f"make pdf prints with Debian's Chromium at {CHROMIUM}: apt-get install chromium")
+            playwright = stack.enter_context(sync_playwright())
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            stack.callback(browser.close)
+        return _print_pages(browser, html, pages)
+
+
+def _print_pages(browser, html: Path, pages: list[str]) -> list[tuple[str, str, bytes]]:
     printed = []
-    with serve(html) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+    with serve(html) as url:
         context = browser.new_context(color_scheme="light", reduced_motion="reduce", service_workers="block")
         page = context.new_page()
         for path in pages:
@@ -90,7 +99,7 @@ def print_pages(html: Path, pages: list[str]) -> list[tuple[str, str, bytes]]:
             page.emulate_media(media="screen")
             printed.append((path, title, pdf))
             print(f"{path}: {title}", flush=True)
-        browser.close()
+        context.close()
     return printed
 
 

@@ -195,31 +195,38 @@ WAIT_FOR_MATH = """async () => {
 }"""
 
 
-def transferred(html_dir: Path, pages: list[str], chromium: str = "/usr/bin/chromium") -> list[dict]:
+def transferred(html_dir: Path, pages: list[str], chromium: str = "/usr/bin/chromium", browser=None) -> list[dict]:
     """Open each page in Chromium from a server that gzip-compresses text, as a reader does (math typeset,
     fonts loaded); return the bytes it transferred (bodies as sent, compressed where the server compressed)
-    and the number of requests, each page in a fresh browser context (nothing cached)."""
-    from playwright.sync_api import sync_playwright
+    and the number of requests, each page in a fresh browser context (nothing cached). ``browser``: a
+    Playwright browser to use (the tests'), else Debian's Chromium is launched."""
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(serve_gzipped(html_dir))
+        if browser is None:
+            from playwright.sync_api import sync_playwright
 
-    rows = []
-    with serve_gzipped(html_dir) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
-        for page_path in pages:
-            context = browser.new_context(service_workers="block", viewport={"width": 1280, "height": 900})
-            page = context.new_page()
-            finished = []
-            page.on("requestfinished", lambda request, finished=finished: finished.append(request))
-            page.goto(url + page_path, wait_until="load")
-            page.evaluate(WAIT_FOR_MATH)
-            with contextlib.suppress(Exception):
-                page.wait_for_load_state("networkidle", timeout=10_000)
-            sizes = [request.sizes() for request in finished]
-            body = sum(size["responseBodySize"] for size in sizes)
-            headers = sum(size["responseHeadersSize"] for size in sizes)
-            rows.append({"page": page_path, "requests": len(sizes), "transferred": body + headers})
-            context.close()
-        browser.close()
-    return rows
+            playwright = stack.enter_context(sync_playwright())
+            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+            stack.callback(browser.close)
+        return [_transferred(browser, url, page_path) for page_path in pages]
+
+
+def _transferred(browser, url: str, page_path: str) -> dict:
+    context = browser.new_context(service_workers="block", viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        finished = []
+        page.on("requestfinished", lambda request: finished.append(request))
+        page.goto(url + page_path, wait_until="load")
+        page.evaluate(WAIT_FOR_MATH)
+        with contextlib.suppress(Exception):
+            page.wait_for_load_state("networkidle", timeout=10_000)
+        sizes = [request.sizes() for request in finished]
+    finally:
+        context.close()
+    body = sum(size["responseBodySize"] for size in sizes)
+    headers = sum(size["responseHeadersSize"] for size in sizes)
+    return {"page": page_path, "requests": len(sizes), "transferred": body + headers}
 
 
 def main(argv: list[str]) -> int:
