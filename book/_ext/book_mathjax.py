@@ -3,7 +3,7 @@
 sphinx-mathjax-offline copies all of MathJax 3 (24 MB, every component, the speech rule engine) into the site
 and has each page load ``tex-chtml.js``, a bundle of 1.16 MB (263 kB gzip-compressed) with every TeX package,
 the contextual menu and its accessibility explorer. This extension takes MathJax's own files from that package
-but copies only what it configures (about 1.3 MB on disk), and a page loads MathJax's ``startup.js`` with a
+but copies only what it configures (1.7 MB on disk), and a page loads MathJax's ``startup.js`` with a
 ``loader`` list: the core, TeX input with the base and AMS packages (plus ``autoload``, which fetches any other
 package the first time one of its macros is used), CommonHTML output with its fonts, and the hidden MathML that
 screen readers read (``a11y/assistive-mml``). About 0.78 MB (165 kB gzip-compressed) on a page with math.
