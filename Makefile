@@ -1,6 +1,7 @@
 # Convolutional Autoencoders: build, test and maintain the book.
 #
 #   make book      create .venv (first time), build the site into _build/html with warnings as errors
+#   make pdf       the book as one PDF, printed by Debian's Chromium: _build/pdf/convolutional-autoencoders.pdf
 #   make test      run every test: notebooks (nbval), book build, browser, helper module, coursework
 #   make test-fast every test but notebook execution, the browser and the exercises' answers; with the book build (under a minute)
 #   make check NB=notebooks/01_conv2d.ipynb  re-execute one chapter, run nbval and its exercise tests on it, build the book
@@ -73,7 +74,7 @@ root = pathlib.Path.cwd().resolve()
 endef
 export PATH_FILE
 
-.PHONY: book wheel site-url student-env test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench bench-class bench-explorer grade hub hub-stop test-hub clean distclean env
+.PHONY: book pdf wheel site-url student-env test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench bench-class bench-explorer grade hub hub-stop test-hub clean distclean env
 
 env: $(STAMP)
 
@@ -111,6 +112,10 @@ site-url: $(STAMP)
 # The course package's wheel, into _build/dist/ (the site and the kit carry it; make book builds it too).
 wheel: $(STAMP)
 	$(BIN)/python -m coursetools wheel --out _build/dist
+
+# The printable edition: every page of the built site printed to A4 by Chromium, joined in the TOC's order.
+pdf: book
+	$(BIN)/python -m coursetools pdf --html _build/html --out _build/pdf/convolutional-autoencoders.pdf
 
 test: $(STAMP)
 	TF_NUM_INTRAOP_THREADS=$(TEST_THREADS) $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder --durations=15 $(PYTEST_ARGS)

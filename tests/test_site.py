@@ -107,8 +107,13 @@ def test_no_invented_repository_binder_or_launch_address(html):
     _fail_on(problems, "pages with a repository, Binder or launch address")
 
 
-def test_mathjax_is_served_by_the_site(html):
-    """Math is typeset by the copy of MathJax that sphinx-mathjax-offline puts into the site."""
+def test_mathjax_is_served_by_the_site_without_what_the_book_does_not_load(html):
+    """Math is typeset by the parts of MathJax that book/_ext/book_mathjax.py copies into the site (not all of
+    MathJax, 24 MB, as sphinx-mathjax-offline copied it)."""
+    folder = html / "_static" / "mathjax"
+    size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    assert size < 3_000_000, f"_static/mathjax holds {size / 1e6:.1f} MB"
+    assert not (folder / "tex-chtml.js").exists() and not (folder / "sre").exists()
     sources = [
         (page, url) for page in site_pages(html) for _, url in page_resources(soup_of(page)) if "mathjax" in url.lower()
     ]

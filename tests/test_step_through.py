@@ -124,3 +124,23 @@ def test_step_through_renders_controls_frames_and_a_text_equivalent():
     assert lines[1] == f"Frame 1: {frames[0].text}"
     with pytest.raises(ValueError):
         course.step_through([], "nothing")
+
+
+def test_zero_insertion_shows_the_kernel_beside_its_rotation():
+    kernel = np.arange(1.0, 10.0).reshape(3, 3)
+    frames = course.transposed_conv_zero_insertion_frames(np.ones((2, 2)), kernel, 2, "valid")
+    assert [grid.label for grid in frames[0].grids][1:] == ["kernel"]
+    padded, shown, rotated = frames[2].grids
+    assert shown.label == "kernel" and rotated.label == "kernel rotated by 180°"
+    np.testing.assert_array_equal(rotated.values, np.rot90(kernel, 2))
+    marks = set().union(*padded.marks.values())
+    assert {"padding", "inserted"} <= marks, "both kinds of added zeros are marked, apart"
+
+
+def test_the_key_draws_a_sample_of_each_mark_used_and_no_other():
+    frames = course.transposed_conv_zero_insertion_frames(np.ones((2, 2)), np.ones((3, 3)), 2, "valid")
+    html = course.step_through(frames, "zero insertion").html
+    used = {m for f in frames for g in f.grids for ms in g.marks.values() for m in ms} | {"empty"}
+    for name in course.MARKS:
+        assert (f'class="ca-swatch m-{name}"' in html) == (name in used), name
+    assert course.MARKS["padding"] != course.MARKS["inserted"]

@@ -15,6 +15,7 @@ COMMANDS = {
     "build": ("build", "build the site into _build/html, warnings as errors, with the course kit (make book)"),
     "wheel": ("kit", "build the course package's wheel (make wheel); the site's build also makes the course kit"),
     "site-url": ("kit", "write the site's public address into every chapter's first cell (make site-url SITE_URL=...)"),
+    "pdf": ("pdf", "the book as one PDF, printed by Debian's Chromium from the built site (make pdf)"),
     "bench": ("bench", "time each chapter and the book build, weigh every page (make bench)"),
     "stability": (
         "stability",

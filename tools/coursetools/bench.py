@@ -11,7 +11,9 @@ whole test suite is run and timed too (as `make test` runs it). With --chapters,
 executed (their times replace theirs in run_times.json, the others' stay); --only-chapters stops after the
 chapters. The figures are printed as tables and written to a JSON file. What grading costs is measured by the
 classroom's own benchmark (`make bench-class`). Targets (on a 2-core machine): each chapter under 3 minutes, the
-book build under 30 s, `make test` under 15 minutes, chapter pages under 2 MB.
+book build under 30 s, `make test` under 15 minutes, chapter pages under 2 MB as a browser transfers them from a
+host that gzip-compresses text (each page is opened in Chromium, coursetools.sitecheck's transferred; beside it the
+static count of the files a page loads).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from nbclient import NotebookClient
 
 from .chapters import chapters
 from .settings import BUILD, NOTEBOOK_TIMEOUT, ROOT, book_build_command
-from .sitecheck import page_weight, toc_pages
+from .sitecheck import page_weight, toc_pages, transferred
 
 RUN_TIMES = ROOT / "src" / "course" / "run_times.json"  # read by the chapters through the course package
 PEAK_MEMORY_CELL = "import resource as _r; print('PEAK_RSS_KB', _r.getrusage(_r.RUSAGE_SELF).ru_maxrss)"
@@ -164,6 +166,13 @@ def main(argv: list[str] | None = None) -> int:
         report["book_build"] = {"seconds": seconds}
         html = Path(tmp) / "_build" / "html"
         report["pages"] = [page_weight(html, page) for page in toc_pages()]
+        # What a reader's browser transfers for each page from a host that gzip-compresses text (MathJax's
+        # components and the fonts the page's glyphs need included), measured in Chromium.
+        print("loading each page in Chromium ...", flush=True)
+        measured = {row["page"]: row for row in transferred(html, toc_pages())}
+        for row in report["pages"]:
+            row["transferred"] = measured[row["page"]]["transferred"]
+            row["requests"] = measured[row["page"]]["requests"]
 
     if args.tests:
         print("running the test suite (make test) ...", flush=True)
@@ -174,13 +183,18 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(notebook_table)
     print(f"\nbook build: {report['book_build']['seconds']} s\n")
-    pages = [dict(p, sent_kib=round(p["sent"] / 1024), stored_kib=round(p["stored"] / 1024)) for p in report["pages"]]
+    pages = [
+        dict(p, sent_kib=round(p["sent"] / 1024), stored_kib=round(p["stored"] / 1024),
+             transferred_kib=round(p["transferred"] / 1024))
+        for p in report["pages"]
+    ]  # fmt: skip
     print(
         table(
             pages,
-            [("page", "page"), ("files", "files"), ("sent, gzip (KiB)", "sent_kib"), ("stored (KiB)", "stored_kib")],
+            [("page", "page"), ("files", "files"), ("sent, gzip (KiB)", "sent_kib"), ("stored (KiB)", "stored_kib"),
+             ("requests", "requests"), ("transferred in Chromium, gzip (KiB)", "transferred_kib")],
         )
-    )
+    )  # fmt: skip
     if "tests" in report:
         tests = report["tests"]
         print(f"\ntest suite: {tests['seconds']} s, exit code {tests['exit_code']}: {tests['summary']}")

@@ -7,7 +7,9 @@ Used by tests/test_site.py (nothing loads from outside the site; pages stay ligh
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import io
 import re
 from functools import cache
 from pathlib import Path
@@ -93,6 +95,29 @@ def _sizes(path: Path) -> tuple[int, int]:
     return sent, len(data)
 
 
+MATHJAX_CONFIG = re.compile(r"window\.MathJax\s*=\s*(\{.*?\})\s*</script>", re.DOTALL)
+
+
+def mathjax_components(path: Path) -> set[Path]:
+    """The files that MathJax's loader fetches for a page that loads ``mathjax/startup.js``: the components of
+    its ``loader.load`` list (book/_ext/book_mathjax.py) and, with CommonHTML output, its font data. (The
+    fonts themselves are fetched as glyphs need them: the browser's measure, :func:`transferred`, counts them.)"""
+    import json
+
+    soup = soup_of(path)
+    startup = next((tag["src"] for tag in soup.find_all("script", src=True) if tag["src"].endswith("startup.js")
+                    or "startup.js?" in tag["src"]), None)  # fmt: skip
+    match = MATHJAX_CONFIG.search(path.read_text(encoding="utf-8", errors="replace"))
+    if startup is None or match is None:
+        return set()
+    folder = local_target(path.parent, startup).parent
+    names = json.loads(match.group(1)).get("loader", {}).get("load", [])
+    files = {folder / (name.replace("[tex]/", "input/tex/extensions/") + ".js") for name in ["core", *names]}
+    if "output/chtml" in names:
+        files.add(folder / "output" / "chtml" / "fonts" / "tex.js")
+    return {file for file in files if file.is_file()}
+
+
 def page_weight(html_dir: Path, page: str) -> dict:
     """Return the bytes of a page and of every file it loads, as a web host sends them and as stored.
 
@@ -114,6 +139,7 @@ def page_weight(html_dir: Path, page: str) -> dict:
             fallback = target.suffix in FALLBACK_FONTS and target.with_suffix("") in woff2
             if target.is_file() and not fallback:
                 files.add(target)
+    files |= mathjax_components(path)
     sizes = {file: _sizes(file) for file in files}
     heaviest = sorted(files, key=lambda f: -sizes[f][0])[:3]
     return {
@@ -123,6 +149,84 @@ def page_weight(html_dir: Path, page: str) -> dict:
         "stored": sum(stored for _, stored in sizes.values()),
         "heaviest": [f"{f.name} {sizes[f][0] / 1e3:.0f} kB" for f in heaviest],
     }
+
+
+@contextlib.contextmanager
+def serve_gzipped(folder: Path):
+    """Serve a folder on 127.0.0.1 (a free port), text files gzip-compressed as web hosts send them; yield its
+    URL."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+            pass
+
+        def send_head(self):
+            path = Path(self.translate_path(self.path))
+            if path.is_dir():
+                path = path / "index.html"
+            if path.suffix not in TEXT_SUFFIXES or "gzip" not in self.headers.get("Accept-Encoding", ""):
+                return super().send_head()
+            if not path.is_file():
+                self.send_error(404)
+                return None
+            body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(str(path)))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return io.BytesIO(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+WAIT_FOR_MATH = """async () => {
+  if (window.MathJax?.startup?.promise) await MathJax.startup.promise;
+  await document.fonts.ready;
+}"""
+
+
+def transferred(html_dir: Path, pages: list[str], chromium: str = "/usr/bin/chromium", browser=None) -> list[dict]:
+    """Open each page in Chromium from a server that gzip-compresses text, as a reader does (math typeset,
+    fonts loaded); return the bytes it transferred (bodies as sent, compressed where the server compressed)
+    and the number of requests, each page in a fresh browser context (nothing cached). ``browser``: a
+    Playwright browser to use (the tests'), else Debian's Chromium is launched."""
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(serve_gzipped(html_dir))
+        if browser is None:
+            from playwright.sync_api import sync_playwright
+
+            playwright = stack.enter_context(sync_playwright())
+            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+            stack.callback(browser.close)
+        return [_transferred(browser, url, page_path) for page_path in pages]
+
+
+def _transferred(browser, url: str, page_path: str) -> dict:
+    context = browser.new_context(service_workers="block", viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        finished = []
+        page.on("requestfinished", lambda request: finished.append(request))
+        page.goto(url + page_path, wait_until="load")
+        page.evaluate(WAIT_FOR_MATH)
+        with contextlib.suppress(Exception):
+            page.wait_for_load_state("networkidle", timeout=10_000)
+        sizes = [request.sizes() for request in finished]
+    finally:
+        context.close()
+    body = sum(size["responseBodySize"] for size in sizes)
+    headers = sum(size["responseHeadersSize"] for size in sizes)
+    return {"page": page_path, "requests": len(sizes), "transferred": body + headers}
 
 
 def main(argv: list[str]) -> int:
