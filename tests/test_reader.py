@@ -67,7 +67,7 @@ def test_the_full_site_shows_solutions_without_markers_and_no_checks(path):
 
 def test_the_solution_free_site_keeps_its_checks():
     """make book-student builds from notebooks without solution cells: their checks stay, as they were."""
-    from coursework import site_notebook
+    from coursetools.coursework import site_notebook
 
     student = site_notebook(nbformat.read(CHAPTERS[0], as_version=4))
     shown = book_reader.reader_notebook(json.loads(nbformat.writes(student)))
