@@ -12,8 +12,9 @@ cells), puts an answer into it and runs the check cell:
 
 It also checks the form the conventions give an exercise (cell sequence, ids, tags, nbgrader metadata), a table
 entry for every exercise and check, visible parts without `assert` and without the answer in their stored
-output, teaching cells that do not use names only a solution defines, and the pages that list the chapters and
-their exercises. The right and wrong answer cases are marked `slow` (`make check NB=...` runs a chapter's).
+output, and teaching cells that do not use names only a solution defines. The right and wrong answer cases are
+marked `slow` (`make check NB=...` runs a chapter's); the lists of exercises in the book's pages are
+tests/test_pages.py's.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import numpy as np
 import pytest
 
 from coursetools import exercises
-from coursetools.settings import ROOT
 
 CHAPTERS = exercises.chapters()
 BY_CHAPTER = pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.path.stem)
@@ -254,33 +254,3 @@ def test_check(chapter, check_id, kind, index):
         assert words.lower() in str(info.value).lower(), (
             f"the hint {str(info.value)!r} does not name the mistake ({words!r})"
         )
-
-
-# --------------------------------------------------------------------------------------------------
-# The pages that list the chapters and their exercises
-# --------------------------------------------------------------------------------------------------
-
-
-def test_pages_list_every_chapter_and_exercise_of_the_toc():
-    """The README's table of chapters is the one `python -m coursetools exercises pages` writes; the introduction
-    lists the chapters of `_toc.yml` in order; the instructors' table lists every exercise with its number,
-    title and points, in order."""
-    problems = []
-    readme = exercises.README.read_text(encoding="utf-8")
-    if exercises.TABLE_START not in readme or exercises.with_chapter_table(readme) != readme:
-        problems.append("README.md: the table of chapters is out of date: run `python -m coursetools exercises pages`")
-    intro = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
-    listed = re.findall(r"^(\d+)\. \[[^\]]+\]\(\.\./notebooks/(\w+)\.ipynb\)", intro, flags=re.MULTILINE)
-    expected = [(str(c.number), c.path.stem) for c in CHAPTERS]
-    if listed != expected:
-        problems.append(f"book/intro.md lists the chapters {listed}, _toc.yml has {expected}")
-    instructors = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| \*\*(\d+\.\d+)\*\* ([^|]+?) \|.*\| (\d+) \|$", instructors, re.MULTILINE)
-    expected = [(e.number, e.title, str(e.points)) for c in CHAPTERS for e in c.exercises]
-    for row in sorted(set(expected) - set(rows), key=expected.index):
-        problems.append(f"book/instructors.md: no row | **{row[0]}** {row[1]} | ... | {row[2]} |")
-    for row in sorted(set(rows) - set(expected), key=rows.index):
-        problems.append(f"book/instructors.md: row {row} is no exercise of the chapters (number, title, points)")
-    if not problems and rows != expected:
-        problems.append("book/instructors.md: the exercises are not in the chapters' order")
-    assert not problems, "\n".join(problems)
