@@ -3,7 +3,7 @@
 #   make book      create .venv (first time), build the site into _build/html with warnings as errors
 #   make test      run every test: notebooks (nbval), book build, browser, helper module, coursework
 #   make test-fast every test but notebook execution, the browser and the exercises' answers; with the book build (under a minute)
-#   make check NB=notebooks/01_conv2d.ipynb  re-execute one chapter, run nbval and its exercise tests on it, build the book
+#   make check NB=notebooks/01_conv2d.ipynb  one chapter's tests and the book build; re-executed and nbval only if its code changed
 #   make test-stability  re-execute every chapter under other floating-point paths and compare (before committing a notebook)
 #   make lint      ruff: lint src/, tools/, classroom/, tests/ and notebooks/, and check the formatting of the .py files
 #   make lock      re-resolve requirements.txt into requirements-lock.txt (exact versions)
@@ -107,8 +107,9 @@ test-stability: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not notebook and not browser" -k "not slow or test_book.py" $(PYTEST_ARGS)
 
-# The editor's loop for one chapter: re-execute it, nbval, its exercise and coursework tests, the book build;
-# then what failed and where (tools/coursetools/check.py).
+# The editor's loop for one chapter: the book build and the chapter's tests; re-execution and nbval first if its
+# code cells or what they run changed since the last commit (a prose edit skips them); then what failed and where
+# (tools/coursetools/check.py).
 check: $(STAMP)
 	$(BIN)/python -m coursetools check $(NB)
 

@@ -12,6 +12,7 @@ from filelock import FileLock
 
 from course.runtimes import run_times
 from coursetools.chapters import chapters
+from coursetools.check import BUILT_BOOK_ENV, record_build
 from coursetools.settings import ROOT, RUN_TIMES, book_build_command
 
 # `make test` hands whole files to its pytest-xdist workers in collection order (--dist loadfile
@@ -80,18 +81,27 @@ def shared_folder(tmp_path_factory, name: str) -> tuple[Path, FileLock]:
 def built_site(tmp_path_factory) -> BuiltSite:
     """Build the book once per test run, exactly as `make book` does, into a temporary directory.
 
-    The first worker that needs it builds it; the others wait for that build and read its log.
+    The first worker that needs it builds it; the others wait for that build and read its log. `make check`
+    builds the book just before its tests and names that build's folder in COURSE_BUILT_BOOK: then that build
+    is the one tested.
     """
+    if os.environ.get(BUILT_BOOK_ENV):
+        return read_build(Path(os.environ[BUILT_BOOK_ENV]))
     out, lock = shared_folder(tmp_path_factory, "book")
-    log = out / "build.log"
     with lock:
-        if not log.is_file():
+        if not (out / "_build" / "build.log").is_file():
             out.mkdir(parents=True, exist_ok=True)
             result = subprocess.run(book_build_command(ROOT, out), capture_output=True, text=True, cwd=ROOT)
-            (out / "returncode").write_text(str(result.returncode))
-            log.write_text(result.stdout + result.stderr)
-    returncode = int((out / "returncode").read_text())
-    return BuiltSite(returncode, log.read_text(), out / "_build" / "html")
+            record_build(result.returncode, result.stdout + result.stderr, out / "_build")
+    return read_build(out / "_build")
+
+
+def read_build(folder: Path) -> BuiltSite:
+    """The build that coursetools.check.record_build left in ``folder`` (its html/, its log, its exit code)."""
+    log, returncode = folder / "build.log", folder / "build.returncode"
+    if not (log.is_file() and returncode.is_file()):
+        pytest.fail(f"{folder} holds no build.log and build.returncode of a book build", pytrace=False)
+    return BuiltSite(int(returncode.read_text()), log.read_text(), folder / "html")
 
 
 @pytest.fixture(scope="session")

@@ -414,6 +414,7 @@ class TestChapter:
                 assert "raise NotImplementedError()" in code.source
 
     @pytest.mark.slow
+    @pytest.mark.runs_code
     def test_running_it_stops_first_at_an_exercise_stub(self, chapter, student_dir):
         generated = read(student_dir / chapter.name)
         client = NotebookClient(

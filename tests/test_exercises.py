@@ -136,6 +136,7 @@ def test_a_check_may_fold_its_code_on_the_site_and_carries_no_other_tag():
         assert accepted or any(check.id in p and "tags" in p for p in problems)
 
 
+@pytest.mark.runs_code
 @BY_CHAPTER
 def test_visible_checks_neither_assert_nor_show_the_answer(chapter):
     problems = []
@@ -205,6 +206,7 @@ def test_visible_part_is_what_nbgrader_releases():
 
 
 @pytest.mark.slow
+@pytest.mark.runs_code
 @pytest.mark.parametrize(
     "chapter, check_id",
     [(chapter, c.id) for chapter in CHAPTERS for e in chapter.exercises for c in e.checks],
@@ -228,6 +230,7 @@ def test_fingerprints_are_printed_as_the_call_in_the_check():
     ]
 
 
+@pytest.mark.runs_code
 @pytest.mark.parametrize("chapter, check_id, kind, index", list(cases()))
 def test_check(chapter, check_id, kind, index):
     import course
