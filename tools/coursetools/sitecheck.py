@@ -42,7 +42,14 @@ def toc_pages() -> list[str]:
 
 
 def soup_of(path: Path) -> BeautifulSoup:
-    """Return the parsed HTML of a file."""
+    """Return the parsed HTML of a file (parsed once per version of the file: the site's checks read every page
+    several times, and parsing is most of their time). The tree is shared: read it, do not change it."""
+    stat = Path(path).stat()
+    return _parsed(Path(path).resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _parsed(path: Path, mtime_ns: int, size: int) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8", errors="replace"), "html.parser")
 
 
