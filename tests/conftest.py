@@ -21,6 +21,7 @@ from coursetools.settings import ROOT, RUN_TIMES, book_build_command
 # train (a minute or more) first, then the slowest test files (measured with --durations), then the quick chapters.
 SLOW_TEST_FILES = [
     "tests/test_nbgrader.py",
+    "tests/test_new_chapter.py",
     "classroom/tests/test_grade.py",
     "tests/test_browser.py",
     "tests/test_coursework.py",
