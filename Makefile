@@ -132,13 +132,13 @@ execute: $(STAMP)
 	$(BIN)/python -m coursetools execute $(NB)
 
 student: $(STAMP)
-	$(BIN)/python -m coursetools student --out _build/student
+	$(BIN)/python -m coursetools student
 
 assignments: $(STAMP)
-	$(BIN)/python -m coursetools assignments --out _build/nbgrader
+	$(BIN)/python -m coursetools assignments
 
 book-student: $(STAMP)
-	$(BIN)/python -m coursetools book-student --out _build/html-student
+	$(BIN)/python -m coursetools book-student
 
 # JupyterLab refuses to run as root unless told to; students do not run as root.
 # The chapters are trusted first: JupyterLab runs the stored outputs' scripts (the step-through figures and
@@ -148,7 +148,8 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 # Grading switches to unprivileged sandbox accounts (created on first use), which needs root.
-COURSE     ?= $(HOME)/courses/convolutional-autoencoders
+# The course folder is named after the course id (coursetools.settings), read when the recipe runs.
+COURSE     ?= $(HOME)/courses/$$($(BIN)/python -c 'from coursetools.settings import COURSE_ID; print(COURSE_ID)')
 ASSIGNMENT ?= 01_conv2d
 JOBS       ?= 2
 grade: $(STAMP)
@@ -173,7 +174,7 @@ test-hub: $(STAMP) classroom/hub/node_modules/.package-lock.json
 	COURSE_HUB_TEST=1 $(BIN)/python -m pytest classroom/tests/test_hub.py -s --durations=5 $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python -m coursetools bench --out _build/bench.json $(BENCH_ARGS)
+	$(BIN)/python -m coursetools bench $(BENCH_ARGS)
 
 # What grading costs (the classroom's benchmark): per student through make grade's sandbox, or, with CLASS=N, a
 # class of N graded with 1, 2 and 4 workers (as root).

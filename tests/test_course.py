@@ -7,7 +7,6 @@ import os
 import re
 import sys
 import types
-from pathlib import Path
 
 import matplotlib
 
@@ -17,6 +16,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import course  # noqa: E402
+from coursetools.settings import NOTEBOOKS  # noqa: E402
 
 # --------------------------------------------------------------------------------------------------
 # Loader
@@ -197,8 +197,7 @@ def test_importing_course_sets_the_course_figure_resolution(tmp_path):
         "figure = plt.figure(figsize=(5, 2)); buffer = io.BytesIO(); figure.savefig(buffer, format='png'); "
         "print(matplotlib.rcParams['figure.dpi'], int.from_bytes(buffer.getvalue()[16:20], 'big'))"
     )
-    env = dict(os.environ, PYTHONPATH=str(Path(course.__file__).parent.parent))
-    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [str(float(course.FIGURE_DPI)), str(5 * course.FIGURE_DPI)]
 
@@ -447,7 +446,7 @@ def test_passed_says_the_check_found_no_mistake_without_the_value(capsys):
 # Models
 # --------------------------------------------------------------------------------------------------
 
-CHAPTER_3 = Path(__file__).resolve().parent.parent / "notebooks" / "03_conv_autoencoder.ipynb"
+CHAPTER_3 = NOTEBOOKS / "03_conv_autoencoder.ipynb"
 
 
 def chapter_3_models(keras, latent_dim: int):

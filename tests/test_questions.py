@@ -16,7 +16,7 @@ import pytest
 
 import course
 from coursetools import chapters
-from coursetools.settings import NOTEBOOKS, ROOT
+from coursetools.settings import NOTEBOOKS, PACKAGE
 
 CHAPTERS = chapters.chapters()
 STEMS = [path.stem for path in CHAPTERS]
@@ -25,7 +25,7 @@ SELF_CHECK_CALL = re.compile(r"""course\.self_check\(\s*["']([\w-]+)["']\s*,\s*[
 
 
 def question_file(stem: str):
-    return ROOT / "src" / "course" / "questions" / f"{stem}.py"
+    return PACKAGE / "questions" / f"{stem}.py"
 
 
 def notebook_cells(stem: str) -> list[dict]:

@@ -18,7 +18,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 from coursetools import chapters
-from coursetools.settings import ROOT
+from coursetools.settings import ROOT, TARGETS
 from coursetools.sitecheck import (
     css_references,
     is_external,
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 
 TOC_PAGES = toc_pages()
 CHAPTER_PAGES = [f"{path.relative_to(ROOT).with_suffix('.html')}" for path in chapters.chapters()]
-MAX_PAGE_BYTES = 2_000_000
+MAX_PAGE_BYTES = TARGETS["chapter page"]
 URL_IN_TEXT = re.compile(r"""(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}[^\s"'<>)]*""", re.IGNORECASE)
 # An alt text that only repeats the file name (myst-nb's default for an output image without metadata).
 PATH_LIKE_ALT = re.compile(r"^\S*\.(png|jpe?g|gif|svg|webp|bmp)$|_images/|^data:", re.IGNORECASE)

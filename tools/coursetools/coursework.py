@@ -49,6 +49,7 @@ from . import chapters as toc
 from . import exercises
 from .exercises import exercise_of, nbgrader, tags
 from .settings import (
+    BUILD,
     COURSE_ID,
     GRADING_CELL_TIMEOUT,
     GRADING_TIMEOUT_MARGIN,
@@ -647,13 +648,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coursetools", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     student = commands.add_parser("student", help="student notebooks")
-    student.add_argument("--out", type=Path, default=ROOT / "_build" / "student")
+    student.add_argument("--out", type=Path, default=BUILD / "student")
     assignments = commands.add_parser("assignments", help="an nbgrader course")
-    assignments.add_argument("--out", type=Path, default=ROOT / "_build" / "nbgrader")
+    assignments.add_argument("--out", type=Path, default=BUILD / "nbgrader")
     site = commands.add_parser("book-student", help="the solution-free site")
-    site.add_argument("--out", type=Path, default=ROOT / "_build" / "html-student")
+    site.add_argument("--out", type=Path, default=BUILD / "html-student")
     scores = commands.add_parser("scores", help="per-exercise scores as CSV, from an nbgrader course's gradebook")
-    scores.add_argument("--course", type=Path, default=ROOT / "_build" / "nbgrader")
+    scores.add_argument("--course", type=Path, default=BUILD / "nbgrader")
     scores.add_argument("--out", type=Path, default=None, help="CSV file (default: standard output)")
     args = parser.parse_args(argv)
 
