@@ -194,17 +194,6 @@ def test_each_check_grades_its_own_part(chapter):
     assert not problems, f"{chapter.path.name}:\n" + "\n".join(problems)
 
 
-def test_visible_part_is_what_nbgrader_releases():
-    """exercises.visible() (what the harness runs) removes exactly what nbgrader's ClearHiddenTests removes."""
-    from nbgrader.preprocessors import ClearHiddenTests
-
-    checks = [c for chapter in CHAPTERS for e in chapter.exercises for c in e.checks]
-    assert checks
-    for index, check in enumerate(checks):
-        released, _ = ClearHiddenTests().preprocess_cell(check.copy(), {}, index)
-        assert exercises.visible(check.source).strip() == released.source.strip(), check.id
-
-
 @pytest.mark.slow
 @pytest.mark.runs_code
 @pytest.mark.parametrize(
@@ -218,16 +207,20 @@ def test_every_fingerprint_of_a_check_is_a_wrong_answer_of_the_table(chapter, ch
     assert not stale, f"{check_id}: hints for fingerprints that no wrong answer of the table has: {stale}"
 
 
-def test_fingerprints_are_printed_as_the_call_in_the_check():
-    source = 'course.hint_if_known("total", int(total), {"5e1f0c8d2a9b": "adds one value twice"})\n'
-    assert exercises.written_hints(source) == {"total": {"5e1f0c8d2a9b": "adds one value twice"}}
-    printed = exercises.format_hints("total", {"5e1f0c8d2a9b": "adds one value twice", "0a1b": "TODO"}, source)
-    assert printed.splitlines() == [
-        'course.hint_if_known("total", int(total), {',
-        '    "5e1f0c8d2a9b": "adds one value twice",',
-        '    "0a1b": "TODO",',
-        "})",
-    ]
+@pytest.mark.slow
+@pytest.mark.runs_code
+def test_the_fingerprints_command_prints_the_call_a_check_holds(capsys):
+    """`python -m coursetools exercises fingerprints TABLE CHECK` prints, for a check whose hints match its
+    table, the very dictionary of fingerprints and hints its ``course.hint_if_known`` call holds, as a call to
+    paste into the check."""
+    chapter = next(c for c in CHAPTERS if any(e.checks for e in c.exercises) and c.table)
+    check = next(c for e in chapter.exercises for c in e.checks if exercises.written_hints(c.source))
+    assert exercises.main(["fingerprints", f"tests/exercises/{chapter.path.stem}.py", check.id]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"# {check.id}\ncourse.hint_if_known(")
+    assert exercises.written_hints(printed) == exercises.written_hints(check.source)
+    calls = [ast.unparse(node) for node in ast.walk(ast.parse(printed)) if isinstance(node, ast.Call)]
+    assert calls and all("TODO" not in call for call in calls)
 
 
 @pytest.mark.runs_code

@@ -80,8 +80,19 @@ def nbgrader(cell) -> dict:
 
 
 def visible(source: str) -> str:
-    """A check cell as a student receives it: without its hidden tests."""
-    return HIDDEN_TESTS.sub("", source)
+    """A check cell as a student receives it: without its hidden tests, as nbgrader's ClearHiddenTests (which
+    makes every release) removes them."""
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell(source)
+    return _clear_hidden_tests().preprocess_cell(cell, {}, 0)[0].source
+
+
+@cache
+def _clear_hidden_tests():
+    from nbgrader.preprocessors import ClearHiddenTests
+
+    return ClearHiddenTests(enforce_metadata=False)
 
 
 def secret_regions(source: str) -> list[str]:
