@@ -15,6 +15,14 @@ every output:
   title, ``{numref}``/``{ref}`` plain text ("the figure below", a section's title), ``{cite}`` "Author (year)"
   from book/references.bib, ``(label)=`` targets are removed, and the solution gates are dropped. A figure's
   caption (stored in the cell's metadata for the site) becomes an italic line below the figure.
+  Why by hand: jupytext and nbconvert's Markdown exporter change a notebook's container, not its MyST, which
+  they leave as it is; myst-parser and mdit-py-plugins parse MyST but write no Markdown back, and mdformat with
+  mdformat-myst, which does, rewrites the prose itself: a plain round trip through it, before any conversion,
+  changed 114 of the chapters' 335 markdown cells (directive options turned into YAML blocks, blank lines
+  added after targets, code spans rejoined). The conversions themselves (the site's exercise numbers, a
+  figure above or below, author-year citations) would be hand-written renderers there too. So the converter
+  below changes the site-only constructs and nothing else, and the student-edition tests hold it to that;
+  book/references.bib is read with pybtex.
 * **student notebooks** (``student``): solutions stubbed by nbgrader's ``ClearSolutions``, hidden tests removed
   by ``ClearHiddenTests``, outputs cleared; the student edition of the course package beside them (``course/``:
   the package without ``course.answers``, whose functions would answer exercises), and the cells that call
