@@ -9,6 +9,7 @@ import pytest
 
 from coursetools import chapters
 from coursetools.settings import ROOT
+from coursetools.sitecheck import soup_of
 
 pytestmark = pytest.mark.slow
 
@@ -31,12 +32,9 @@ def test_landing_page_introduces_the_course_and_links_every_chapter(html):
 
 def test_every_page_leads_on_to_the_next_of_the_toc(html):
     """The footer's "next" link: the way on from a chapter's end, whatever its summary says."""
-    from bs4 import BeautifulSoup
-
     order = [f"{name}.html" for name in chapters.docnames()]
     for page, following in zip(order, order[1:]):
-        soup = BeautifulSoup((html / page).read_text(encoding="utf-8"), "html.parser")
-        link = soup.select_one("a.right-next")
+        link = soup_of(html / page).select_one("a.right-next")
         target = (html / page).parent / link["href"] if link else None
         assert target is not None and target.resolve() == (html / following).resolve(), (
             f"{page} does not lead on to {following} (its next link: {link and link.get('href')})"
