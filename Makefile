@@ -4,7 +4,7 @@
 #   make pdf       the book as one PDF, printed by Debian's Chromium: _build/pdf/convolutional-autoencoders.pdf
 #   make test      run every test: notebooks (nbval), book build, browser, helper module, coursework
 #   make test-fast every test but notebook execution, the browser and the exercises' answers; with the book build (under a minute)
-#   make check NB=notebooks/01_conv2d.ipynb  re-execute one chapter, run nbval and its exercise tests on it, build the book
+#   make check NB=notebooks/01_conv2d.ipynb  one chapter's tests and the book build; re-executed and nbval only if its code changed
 #   make test-stability  re-execute every chapter under other floating-point paths and compare (before committing a notebook)
 #   make lint      ruff: lint src/, tools/, classroom/, tests/ and notebooks/, and check the formatting of the .py files
 #   make lock      re-resolve requirements.txt into requirements-lock.txt (exact versions)
@@ -129,8 +129,9 @@ test-stability: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not notebook and not browser" -k "not slow or test_book.py" $(PYTEST_ARGS)
 
-# The editor's loop for one chapter: re-execute it, nbval, its exercise and coursework tests, the book build;
-# then what failed and where (tools/coursetools/check.py).
+# The editor's loop for one chapter: the book build and the chapter's tests; re-execution and nbval first if its
+# code cells or what they run changed since the last commit (a prose edit skips them); then what failed and where
+# (tools/coursetools/check.py).
 check: $(STAMP)
 	$(BIN)/python -m coursetools check $(NB)
 
@@ -157,13 +158,13 @@ execute: $(STAMP)
 	$(BIN)/python -m coursetools execute $(NB)
 
 student: $(STAMP)
-	$(BIN)/python -m coursetools student --out _build/student
+	$(BIN)/python -m coursetools student
 
 assignments: $(STAMP)
-	$(BIN)/python -m coursetools assignments --out _build/nbgrader
+	$(BIN)/python -m coursetools assignments
 
 book-student: $(STAMP)
-	$(BIN)/python -m coursetools book-student --out _build/html-student
+	$(BIN)/python -m coursetools book-student
 
 # `make lab` runs the chapters in the student environment, .venv-student/: what running them needs and nothing of
 # the maintainer's toolchain (requirements-student.txt, about half the size of .venv), the course package from
@@ -194,7 +195,8 @@ lab: $(STUDENT_STAMP)
 	$(STUDENT_VENV)/bin/jupyter lab --notebook-dir=notebooks $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 # Grading switches to unprivileged sandbox accounts (created on first use), which needs root.
-COURSE     ?= $(HOME)/courses/convolutional-autoencoders
+# The course folder is named after the course id (coursetools.settings), read when the recipe runs.
+COURSE     ?= $(HOME)/courses/$$($(BIN)/python -c 'from coursetools.settings import COURSE_ID; print(COURSE_ID)')
 ASSIGNMENT ?= 01_conv2d
 JOBS       ?= 2
 grade: $(STAMP)
@@ -219,7 +221,7 @@ test-hub: $(STAMP) classroom/hub/node_modules/.package-lock.json
 	COURSE_HUB_TEST=1 $(BIN)/python -m pytest classroom/tests/test_hub.py -s --durations=5 $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python -m coursetools bench --out _build/bench.json $(BENCH_ARGS)
+	$(BIN)/python -m coursetools bench $(BENCH_ARGS)
 
 # What grading costs (the classroom's benchmark): per student through make grade's sandbox, or, with CLASS=N, a
 # class of N graded with 1, 2 and 4 workers (as root).

@@ -36,7 +36,7 @@ import pytest
 from coursetools import chapters as toc
 from coursetools import coursework
 from coursetools.exercises import load_table, nbgrader_metadata, parse
-from test_coursework import assert_plain
+from test_coursework import assert_no_secret, assert_plain
 
 CHAPTERS = toc.chapters()
 GRADED = CHAPTERS[:2]  # chapters 1 and 2: quick enough to grade many simulated students in a test run
@@ -89,7 +89,7 @@ def test_generate_assignment_releases_every_chapter_without_answers(course, chap
     assert (release / "course" / "__init__.py").is_file() and not (release / "course" / "answers.py").exists()
     released = nbformat.read(release / chapter.name, as_version=4)
     text = "\n".join(cell.source for cell in released.cells)
-    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+    assert_no_secret(chapter, text, f"released {chapter.name}")
     assert not re.search(r"(`{3,}|:{3,})\{[\w-]+\}|\{[a-z][\w:-]*\}`", text), "site-only markup left in the release"
     solutions = [c for c in released.cells if meta(c).get("solution") and c.cell_type == "code"]
     checks = [c for c in released.cells if meta(c).get("grade")]
@@ -138,7 +138,9 @@ def graded_output(root: Path) -> str:
 @pytest.mark.slow
 def test_nbgrader_kernels_keep_fd2_out_of_cells(tmp_path):
     """With the course's config, what a kernel writes to fd 2 (where TensorFlow's C++ logs go) is not in a
-    graded cell; with capture turned back on in the same setup, it is (so the setting is what keeps it out)."""
+    graded cell; with capture turned back on in the same setup, it is (so the setting is what keeps it out).
+    The one test of nbgrader_config()'s kernel arguments; the course environment's kernels get the same setting
+    from tools/ipython_kernel_config.py (test_coursework.py's postBuild test)."""
     tiny_assignment(tmp_path / "course")
     assert "a line from C++" not in graded_output(tmp_path / "course")
     tiny_assignment(tmp_path / "control", '\nc.Execute.extra_arguments = ["--IPKernelApp.capture_fd_output=True"]\n')

@@ -15,6 +15,14 @@ every output:
   title, ``{numref}``/``{ref}`` plain text ("the figure below", a section's title), ``{cite}`` "Author (year)"
   from book/references.bib, ``(label)=`` targets are removed, and the solution gates are dropped. A figure's
   caption (stored in the cell's metadata for the site) becomes an italic line below the figure.
+  Why by hand: jupytext and nbconvert's Markdown exporter change a notebook's container, not its MyST, which
+  they leave as it is; myst-parser and mdit-py-plugins parse MyST but write no Markdown back, and mdformat with
+  mdformat-myst, which does, rewrites the prose itself: a plain round trip through it, before any conversion,
+  changed 114 of the chapters' 335 markdown cells (directive options turned into YAML blocks, blank lines
+  added after targets, code spans rejoined). The conversions themselves (the site's exercise numbers, a
+  figure above or below, author-year citations) would be hand-written renderers there too. So the converter
+  below changes the site-only constructs and nothing else, and the student-edition tests hold it to that;
+  book/references.bib is read with pybtex.
 * **student notebooks** (``student``): solutions stubbed by nbgrader's ``ClearSolutions``, hidden tests removed
   by ``ClearHiddenTests``, outputs cleared; the student edition of the course package beside them (``course/``:
   the package without ``course.answers``, whose functions would answer exercises), and the cells that call
@@ -49,6 +57,7 @@ from . import chapters as toc
 from . import exercises
 from .exercises import exercise_of, nbgrader, tags
 from .settings import (
+    BUILD,
     COURSE_ID,
     GRADING_CELL_TIMEOUT,
     GRADING_TIMEOUT_MARGIN,
@@ -650,13 +659,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coursetools", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     student = commands.add_parser("student", help="student notebooks")
-    student.add_argument("--out", type=Path, default=ROOT / "_build" / "student")
+    student.add_argument("--out", type=Path, default=BUILD / "student")
     assignments = commands.add_parser("assignments", help="an nbgrader course")
-    assignments.add_argument("--out", type=Path, default=ROOT / "_build" / "nbgrader")
+    assignments.add_argument("--out", type=Path, default=BUILD / "nbgrader")
     site = commands.add_parser("book-student", help="the solution-free site")
-    site.add_argument("--out", type=Path, default=ROOT / "_build" / "html-student")
+    site.add_argument("--out", type=Path, default=BUILD / "html-student")
     scores = commands.add_parser("scores", help="per-exercise scores as CSV, from an nbgrader course's gradebook")
-    scores.add_argument("--course", type=Path, default=ROOT / "_build" / "nbgrader")
+    scores.add_argument("--course", type=Path, default=BUILD / "nbgrader")
     scores.add_argument("--out", type=Path, default=None, help="CSV file (default: standard output)")
     args = parser.parse_args(argv)
 

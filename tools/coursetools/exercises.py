@@ -3,7 +3,6 @@ points and nbgrader metadata; and each chapter's table of right and wrong answer
 
     python -m coursetools exercises list                            # chapters, exercises, points
     python -m coursetools exercises fingerprints tests/exercises/01_conv2d.py [CHECK_ID ...]
-    python -m coursetools exercises pages [--check]                 # the README's table of chapters
 
 The chapters are the notebooks of `_toc.yml` (coursetools.chapters). An exercise is this sequence of cells:
 
@@ -18,8 +17,11 @@ The chapters are the notebooks of `_toc.yml` (coursetools.chapters). An exercise
   1 to 3 points): a visible part that gives hints (course.py's exercise checks) and the graded part between
   ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``.
 
-The table tests/exercises/<notebook stem>.py holds ``EXERCISES = {label: {"context": ..., "checks": {check id:
-{"right": [...], "wrong": [(values, hint words or None), ...]}}}}``. A wrong answer is written there once:
+The table tests/exercises/<notebook stem>.py holds ``EXERCISES = {label: {"minutes": ..., "skill": ..., "context":
+..., "checks": {check id: {"right": [...], "wrong": [(values, hint words or None), ...]}}}}``: the minutes an
+exercise takes and what it checks that a student can do (the instructors' table of exercises, written by
+`python -m coursetools pages`), what stands in for slow earlier cells, and each check's right and wrong
+answers. The table is the instructors' and the tests', never the students'. A wrong answer is written there once:
 ``fingerprints`` runs a check's visible part on each wrong answer and prints the dictionary of fingerprints that
 its ``course.hint_if_known(...)`` calls take, keeping the hints already written in the check.
 """
@@ -39,10 +41,9 @@ from functools import cache
 from pathlib import Path
 
 from . import chapters as toc
-from .settings import NOTEBOOKS, ROOT
+from .settings import EXERCISE_TABLES, NOTEBOOKS, ROOT
 
-TABLES = Path(os.environ.get("EXERCISE_TABLES", ROOT / "tests" / "exercises"))  # another folder: a draft table
-README = ROOT / "README.md"
+TABLES = Path(os.environ.get("EXERCISE_TABLES", EXERCISE_TABLES))  # another folder: a draft table
 
 LABEL = re.compile(r"ex-[a-z0-9]+(-[a-z0-9]+)+")
 # An exercise directive: its title, its options (``:label: ...``) and, after a blank line, the task.
@@ -79,8 +80,19 @@ def nbgrader(cell) -> dict:
 
 
 def visible(source: str) -> str:
-    """A check cell as a student receives it: without its hidden tests."""
-    return HIDDEN_TESTS.sub("", source)
+    """A check cell as a student receives it: without its hidden tests, as nbgrader's ClearHiddenTests (which
+    makes every release) removes them."""
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell(source)
+    return _clear_hidden_tests().preprocess_cell(cell, {}, 0)[0].source
+
+
+@cache
+def _clear_hidden_tests():
+    from nbgrader.preprocessors import ClearHiddenTests
+
+    return ClearHiddenTests(enforce_metadata=False)
 
 
 def secret_regions(source: str) -> list[str]:
@@ -423,26 +435,6 @@ def format_hints(what: str, hints: dict[str, str], source: str = "") -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# The README's table of chapters
-# --------------------------------------------------------------------------------------------------
-
-TABLE_START = "<!-- chapters: written by `python -m coursetools exercises pages` from _toc.yml and the notebooks -->"
-TABLE_END = "<!-- end of chapters -->"
-
-
-def chapter_table() -> str:
-    """The README's table of chapters: each chapter's number and title (its first heading), and its notebook."""
-    rows = ["| chapter | notebook |", "| --- | --- |"]
-    rows += [f"| {c.number}. {c.title} | `{c.path.relative_to(ROOT)}` |" for c in chapters()]
-    return "\n".join([TABLE_START, *rows, TABLE_END])
-
-
-def with_chapter_table(text: str) -> str:
-    start, end = text.index(TABLE_START), text.index(TABLE_END) + len(TABLE_END)
-    return text[:start] + chapter_table() + text[end:]
-
-
-# --------------------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------------------
 
@@ -454,8 +446,6 @@ def main(argv: list[str] | None = None) -> int:
     prints = commands.add_parser("fingerprints", help="a check's hint_if_known dictionaries, from the exercise table")
     prints.add_argument("table", type=Path, help="tests/exercises/NN_name.py (or the chapter's notebook)")
     prints.add_argument("check_ids", nargs="*", help="check ids (default: every check of the chapter)")
-    pages = commands.add_parser("pages", help="write the README's table of chapters")
-    pages.add_argument("--check", action="store_true", help="only say whether it is up to date")
     args = parser.parse_args(argv)
 
     if args.command == "list":
@@ -474,13 +464,4 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"# {check_id}\n{format_hints(what, hints, chapter_.check(check_id)[1].source)}\n")
             for what, hints in stale.items():
                 print(f"# {check_id}: {what!r} has hints that no wrong answer of the table gives: {sorted(hints)}\n")
-    elif args.command == "pages":
-        text = README.read_text()
-        if args.check:
-            if with_chapter_table(text) != text:
-                print("README.md: the table of chapters is out of date: run python -m coursetools exercises pages")
-                return 1
-        else:
-            README.write_text(with_chapter_table(text))
-            print("README.md: table of chapters written")
     return 0

@@ -11,6 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]  # the repository
 NOTEBOOKS = ROOT / "notebooks"  # the chapters, where they run (their working directory)
 PACKAGE = ROOT / "src" / "course"  # the course package the chapters import
+RUN_TIMES = PACKAGE / "run_times.json"  # each chapter's time to run, written by make bench, stated by the chapter
+EXERCISE_TABLES = ROOT / "tests" / "exercises"  # each chapter's table of right and wrong answers
 BUILD = ROOT / "_build"
 KERNEL_CONFIG = ROOT / "tools" / "ipython_kernel_config.py"  # every kernel of the course environment reads it
 BIN = Path(sys.executable).parent  # the course environment's commands (jupyter-book, nbgrader, jupyter)
@@ -43,6 +45,16 @@ NOTEBOOK_TIMEOUT = 1800
 LONGEST_CELL_SECONDS = 180
 GRADING_TIMEOUT_MARGIN = 4
 GRADING_CELL_TIMEOUT = LONGEST_CELL_SECONDS * GRADING_TIMEOUT_MARGIN
+
+
+# Speed and size targets on a quiet 2-core machine without a GPU: make bench prints each figure beside its target.
+TARGETS = {
+    "chapter": 180,  # seconds to execute one chapter
+    "book build": 30,  # seconds
+    "make test": 15 * 60,  # seconds
+    "make test-fast": 60,  # seconds
+    "chapter page": 2_000_000,  # bytes that a chapter page and what it loads weigh, text gzip-compressed
+}
 
 
 def book_build_command(source: Path = ROOT, out: Path = ROOT) -> list[str]:

@@ -1,6 +1,6 @@
 """What the pages of the built book load, read from their HTML and CSS (no browser, no server).
 
-    python -m coursetools sitecheck [_build/html]      # the weight of every page of the TOC
+    python -m coursetools sitecheck [_build/html]      # the weight of every page of the TOC, what it loads from outside
 
 Used by tests/test_site.py (nothing loads from outside the site; pages stay light) and by `make bench`.
 """
@@ -44,7 +44,14 @@ def toc_pages() -> list[str]:
 
 
 def soup_of(path: Path) -> BeautifulSoup:
-    """Return the parsed HTML of a file."""
+    """Return the parsed HTML of a file (parsed once per version of the file: the site's checks read every page
+    several times, and parsing is most of their time). The tree is shared: read it, do not change it."""
+    stat = Path(path).stat()
+    return _parsed(Path(path).resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _parsed(path: Path, mtime_ns: int, size: int) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8", errors="replace"), "html.parser")
 
 
@@ -119,7 +126,8 @@ def mathjax_components(path: Path) -> set[Path]:
 
 
 def page_weight(html_dir: Path, page: str) -> dict:
-    """Return the bytes of a page and of every file it loads, as a web host sends them and as stored.
+    """Return the bytes of a page and of every file it loads, as a web host sends them and as stored, and the
+    addresses outside the site that it or its style sheets load (``outside``: none, for a site that works offline).
 
     The files are the page's scripts, style sheets, images, and what its style sheets refer to (fonts,
     icons): an upper bound of what a reader downloads, since a browser fetches a font only when a glyph needs
@@ -127,12 +135,17 @@ def page_weight(html_dir: Path, page: str) -> dict:
     """
     path = html_dir / page
     files = {path.resolve()}
+    outside = []
     for _, url in page_resources(soup_of(path)):
         target = local_target(path.parent, url)
-        if target is not None and target.is_file():
+        if is_external(url):
+            outside.append(url)
+        elif target is not None and target.is_file():
             files.add(target)
     for css in [f for f in files if f.suffix == ".css"]:
-        targets = {local_target(css.parent, url) for url in css_references(css.read_text(errors="replace"))} - {None}
+        references = css_references(css.read_text(errors="replace"))
+        outside += [url for url in references if is_external(url)]
+        targets = {local_target(css.parent, url) for url in references} - {None}
         woff2 = {t.with_suffix("") for t in targets if t.suffix == ".woff2"}
         for target in targets:
             # A browser takes the first font format it supports: woff2, where a style sheet offers it.
@@ -148,6 +161,7 @@ def page_weight(html_dir: Path, page: str) -> dict:
         "sent": sum(sent for sent, _ in sizes.values()),
         "stored": sum(stored for _, stored in sizes.values()),
         "heaviest": [f"{f.name} {sizes[f][0] / 1e3:.0f} kB" for f in heaviest],
+        "outside": sorted(set(outside)),
     }
 
 
@@ -231,8 +245,13 @@ def _transferred(browser, url: str, page_path: str) -> dict:
 
 def main(argv: list[str]) -> int:
     html_dir = Path(argv[0] if argv else BUILD / "html")
-    print(f"{'page':40} {'files':>5} {'sent MB':>8} {'stored MB':>9}")
+    print(f"{'page':40} {'files':>5} {'sent MB':>8} {'stored MB':>9}  outside the site")
+    outside = 0
     for page in toc_pages():
         row = page_weight(html_dir, page)
-        print(f"{page:40} {row['files']:5d} {row['sent'] / 1e6:8.2f} {row['stored'] / 1e6:9.2f}")
-    return 0
+        outside += len(row["outside"])
+        print(
+            f"{page:40} {row['files']:5d} {row['sent'] / 1e6:8.2f} {row['stored'] / 1e6:9.2f}  "
+            + (", ".join(row["outside"]) or "none")
+        )
+    return 1 if outside else 0
