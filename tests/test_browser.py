@@ -451,13 +451,9 @@ def test_self_checks_are_numbered_through_the_chapter_and_named_apart(page, path
 
 # Boxes that scroll sideways at 1280 px (code cells and their outputs), counted with every fold open. The
 # exceptions, each with its reason:
-# - the chapters' first cell (`course-package`, folded): the same cell opens all five chapters
-#   (tests/test_questions.py keeps them identical), and four of its lines are longer than a box; it is
-#   formatted to the box in all five at once, when chapters 3-5's current edits are merged;
 # - chapters 3-5: their code and printed lines are being brought under 80 characters with the chapters' other
 #   edits (issue 36); the counts below are theirs at the time of writing, and the test fails when a chapter
 #   has more, or fewer (then lower its count here).
-FIRST_CELL = "# The course's helper package, `course`, comes with the course kit"
 KNOWN_SIDEWAYS = {
     "notebooks/03_conv_autoencoder.html": {"code": 3, "output": 4},
     "notebooks/04_autoencoders_at_work.html": {"code": 42, "output": 9},
@@ -467,7 +463,7 @@ SIDEWAYS = """() => {
   document.querySelectorAll('article details').forEach(d => d.open = true);
   const scrolls = e => e.scrollWidth > e.clientWidth + 1;
   const code = [...document.querySelectorAll('article.bd-article .cell_input pre')]
-    .filter(b => scrolls(b) && !b.textContent.startsWith(FIRST))
+    .filter(scrolls)
     .map(b => `+${b.scrollWidth - b.clientWidth} px: ${b.textContent.split('\\n').find(l => l.length > 80) || ''}`);
   const output = [];
   for (const box of document.querySelectorAll('article.bd-article .cell_output > *')) {
@@ -478,7 +474,7 @@ SIDEWAYS = """() => {
     if (wide) output.push(`+${wide.scrollWidth - wide.clientWidth} px: ${wide.textContent.trim().slice(0, 70)}`);
   }
   return {code, output};
-}""".replace("FIRST", repr(FIRST_CELL))
+}"""
 
 
 @pytest.mark.parametrize("path", CHAPTER_PAGES)
