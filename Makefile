@@ -15,6 +15,7 @@
 #   make bench     time each notebook, the book build and page loads; write _build/bench.json
 #   make bench-class  what grading costs: per student, or a class with CLASS=20 and 1, 2 and 4 workers (as root)
 #   make grade ASSIGNMENT=01_conv2d COURSE=... JOBS=2  autograde a class, each submission in a sandbox (as root)
+#   make grade-clean  remove the sandbox accounts and folders that a killed make grade left (as root)
 #   make hub       start a JupyterHub on 127.0.0.1 with an instructor and STUDENTS=5 students (make hub-stop)
 #   make test-hub  the whole coursework cycle through a hub: release, fetch, submit, grade, feedback (as root)
 #   make clean     remove _build, unless it holds a gradebook (make distclean also removes .venv)
@@ -71,7 +72,7 @@ root = pathlib.Path.cwd().resolve()
 endef
 export PATH_FILE
 
-.PHONY: book test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench bench-class grade hub hub-stop test-hub clean distclean env
+.PHONY: book test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench bench-class grade grade-clean hub hub-stop test-hub clean distclean env
 
 env: $(STAMP)
 
@@ -146,12 +147,17 @@ lab: $(STAMP)
 	$(BIN)/jupyter trust $(wildcard notebooks/*.ipynb)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $$(test "$$(id -u)" = 0 && echo --allow-root)
 
-# Grading switches to unprivileged sandbox accounts (created on first use), which needs root.
+# Grading runs each notebook in namespaces of its own (bubblewrap: apt install bubblewrap) as an unprivileged
+# sandbox account, which needs root; it removes the accounts, locks and copies it made when it ends.
 COURSE     ?= $(HOME)/courses/convolutional-autoencoders
 ASSIGNMENT ?= 01_conv2d
 JOBS       ?= 2
 grade: $(STAMP)
 	$(BIN)/python -m classroom grade autograde $(ASSIGNMENT) --course $(COURSE) --jobs $(JOBS)
+
+# What a make grade that was killed left behind (accounts, locks, /var/lib/nbgrader-sandbox), if no grading runs.
+grade-clean: $(STAMP)
+	$(BIN)/python -m classroom grade clean
 
 # A JupyterHub on 127.0.0.1 for a trial class (classroom/classroom/hub.py): an instructor and STUDENTS students,
 # local accounts made by the command, nbgrader's exchange; as root. Its proxy comes from npm (classroom/hub/package.json).
