@@ -155,7 +155,7 @@ JOBS       ?= 2
 grade: $(STAMP)
 	$(BIN)/python -m classroom grade autograde $(ASSIGNMENT) --course $(COURSE) --jobs $(JOBS)
 
-# What a make grade that was killed left behind (accounts, locks, /var/lib/nbgrader-sandbox), if no grading runs.
+# What a make grade that was killed left behind (accounts, locks, /var/lib/grading-sandbox), if no grading runs.
 grade-clean: $(STAMP)
 	$(BIN)/python -m classroom grade clean
 

@@ -7,7 +7,7 @@
 
 Run as root (or with sudo). Every notebook, a student's and the reference run of the source alike, runs in a
 sandbox of its own (classroom/sandbox.py): a kernel in its own PID, network, mount, IPC and UTS namespaces
-(bubblewrap), as an unprivileged account of its own (``nbgrader-sandbox-1``, ``-2``, ...; one per sandbox running
+(bubblewrap), as an unprivileged account of its own (``grading-sandbox-1``, ``-2``, ...; one per sandbox running
 at a time), that sees the operating system and the course environment read-only, its own folder (a copy of the
 submission's files) and a private /tmp and /dev/shm, nothing else: not the course folder with the source and its
 hidden tests, the gradebook or other submissions, not another kernel or the grader's processes, sockets and locks.

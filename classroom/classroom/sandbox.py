@@ -54,11 +54,11 @@ from pathlib import Path
 from coursetools.settings import ROOT
 
 BWRAP = "bwrap"
-SANDBOX_GROUP = "nbgrader-sandbox"
-SANDBOX_PREFIX = "nbgrader-sandbox-"
+SANDBOX_GROUP = "grading-sandbox"
+SANDBOX_PREFIX = "grading-sandbox-"
 # Root's: the sandboxes' folders (each its account's), the grader's locks and per-run folders (root's alone), the
 # reference run's trained weights as the kernels read them. `python -m classroom grade clean` removes it.
-SANDBOX_ROOT = Path("/var/lib/nbgrader-sandbox")
+SANDBOX_ROOT = Path("/var/lib/grading-sandbox")
 LOCK_DIR = SANDBOX_ROOT / "locks"
 RUN_DIR = SANDBOX_ROOT / "runs"
 MAX_ACCOUNTS = 32
@@ -102,7 +102,7 @@ def root_folder(path: Path, mode: int) -> Path:
 
 
 def ensure_account(name: str) -> pwd.struct_passwd:
-    """Return the system account ``name``, created (in the group nbgrader-sandbox, no home, no shell) if needed."""
+    """Return the system account ``name``, created (in the group grading-sandbox, no home, no shell) if needed."""
     try:
         grp.getgrnam(SANDBOX_GROUP)
     except KeyError:

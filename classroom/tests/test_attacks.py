@@ -138,13 +138,20 @@ def tap_everything(seen):
     return taps
 """
 
-# 1. Taps every kernel it can find for 60 s; runs the first solution it hears (the honest student's).
+# 1. Taps every kernel it can find for 60 s, and runs the first solution it hears (the honest student's). It gives
+# up after 10 s in which it finds nothing to tap but its own kernel's sockets.
 NEIGHBOUR = (
     "# NEIGHBOUR\n"
     f"exec({SNIFFER!r})\n"
-    "seen, taps, captured, deadline = set(), [], None, time.time() + 60\n"
-    "while captured is None and time.time() < deadline:\n"
+    "from ipykernel.connect import get_connection_info\n"
+    "own = json.loads(get_connection_info())\n"
+    "mine = {own['ip'] + '-' + str(own[k]) for k in own if k.endswith('_port')} | {own[k] for k in own if k.endswith('_port')}\n"
+    "seen, taps, captured = set(), [], None\n"
+    "deadline, lonely = time.time() + 60, time.time() + 10\n"
+    "while captured is None and time.time() < min(deadline, lonely):\n"
     "    taps += tap_everything(seen)\n"
+    "    if any((a[1] if isinstance(a, tuple) else a) not in mine for a in seen):\n"
+    "        lonely = deadline\n"
     "    for tap in taps:\n"
     "        for header, content in tap.messages():\n"
     "            code = content.get('code', '') if header.get('msg_type') == 'execute_input' else ''\n"
@@ -196,7 +203,7 @@ CHAIN = SNIFFER + textwrap.dedent(
                         text = open('/proc/%s/cmdline' % entry, 'rb').read().decode('utf-8', 'replace')
                     except OSError:
                         continue
-                    folders.update(re.findall(r'(/var/lib/nbgrader-sandbox/[^\\s/\\x00]+)', text))
+                    folders.update(re.findall(r'(/var/lib/[a-z]+-sandbox/[^\\s/\\x00]+)', text))
                 del pids[:8]
             else:
                 for folder in folders:
@@ -221,7 +228,7 @@ CHAIN = SNIFFER + textwrap.dedent(
 # comes (it reads from a pipe that it holds open itself).
 LINGERER = (
     RIG_WRONG + "import fcntl, glob, os, subprocess, sys\n"
-    "for path in sorted(set(CANDIDATE_LOCKS + glob.glob('/var/lib/nbgrader-sandbox/**/*.lock', recursive=True)\n"
+    "for path in sorted(set(CANDIDATE_LOCKS + glob.glob('/var/lib/*-sandbox/**/*.lock', recursive=True)\n"
     "                       + glob.glob('/run/**/*.lock', recursive=True))):\n"
     "    try:\n"
     "        handle = open(path)\n"
@@ -323,11 +330,10 @@ RIG2_SOLUTION = RIG_SOLUTION.replace("answer_", "result_")
 
 def candidate_locks() -> list[str]:
     """The grader's lock files wherever this or an earlier version of classroom.grade keeps them."""
-    names = [f"nbgrader-sandbox-{n}" for n in range(1, 5)]
-    paths = [f"/var/lib/nbgrader-sandbox/.{name}.lock" for name in names]
-    lock_dir = getattr(grade, "LOCK_DIR", None)
-    if lock_dir is not None:
-        paths += [str(Path(lock_dir) / f"{name}.lock") for name in names]
+    paths = [f"/var/lib/nbgrader-sandbox/.nbgrader-sandbox-{n}.lock" for n in range(1, 5)]  # before namespaces
+    sandbox = getattr(grade, "sandbox", None)
+    if sandbox is not None:
+        paths += [str(sandbox.LOCK_DIR / f"{sandbox.SANDBOX_PREFIX}{n}.lock") for n in range(1, 5)]
     return paths
 
 
@@ -339,7 +345,8 @@ def sandbox_processes() -> list[str]:
     """The processes of sandbox accounts that are still running."""
     import psutil
 
-    uids = {p.pw_uid for p in pwd.getpwall() if p.pw_name.startswith("nbgrader-sandbox-")}
+    prefixes = ("nbgrader-sandbox-", getattr(getattr(grade, "sandbox", None), "SANDBOX_PREFIX", "nbgrader-sandbox-"))
+    uids = {p.pw_uid for p in pwd.getpwall() if p.pw_name.startswith(prefixes)}
     found = []
     for process in psutil.process_iter(["uids", "cmdline", "pid"]):
         try:

@@ -265,7 +265,9 @@ def test_grading_leaves_no_account_lock_or_copy_of_weights_behind(rigged):
     locks = sorted(p.stem for p in sandbox.LOCK_DIR.glob("*.lock")) if sandbox.LOCK_DIR.is_dir() else []
     assert all(sandbox.account_in_use(name) for name in locks), locks
     assert not (sandbox.SANDBOX_ROOT / "fit-cache" / f"rig-{summary['run']}").exists()
-    assert not list(sandbox.SANDBOX_ROOT.glob("nbgrader-sandbox-*-*")) or any(map(sandbox.account_in_use, locks))
+    assert not list(sandbox.SANDBOX_ROOT.glob(f"{sandbox.SANDBOX_PREFIX}*-*")) or any(
+        map(sandbox.account_in_use, locks)
+    )
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="grading needs root")
