@@ -88,6 +88,7 @@ MAX_RECORD_BYTES = 64 * 2**20
 CELL_OUTPUT = (1_000, 2**20)
 NOTEBOOK_OUTPUT = (10_000, 8 * 2**20)
 MESSAGE_BYTES = 4 * 2**20
+ERROR_CHARACTERS = 10_000  # of an error's message and of each line of its traceback, which are always kept
 # What a submission brings besides its notebooks (the course package is about 30 files).
 SUBMISSION_FILES = 1_000
 SUBMISSION_BYTES = 100 * 2**20
@@ -256,8 +257,12 @@ def make_preprocessors():
 
         def _within_limits(self, msg, cell_index: int) -> bool:
             """Count an output against its cell's and the notebook's limits; a stream is cut to what fits, any
-            other output that does not fit is dropped (and the cell gets a note)."""
+            other output that does not fit is dropped (and the cell gets a note), but an error is always kept."""
             content, msg_type = msg["content"], msg["msg_type"]
+            if msg_type == "error":  # always kept (nbgrader scores a cell by its errors), shortened to fit
+                content["evalue"] = str(content.get("evalue", ""))[:ERROR_CHARACTERS]
+                content["traceback"] = [str(line)[:ERROR_CHARACTERS] for line in content.get("traceback", [])[:100]]
+                return True
             texts = output_text(content, msg_type)
             size = sum(len(text.encode("utf-8", "replace")) for text in texts)
             lines = sum(text.count("\n") for text in texts)

@@ -25,15 +25,21 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from gradingcourse import RIG_CELLS, RIG_POINTS, RIG_SOLUTION, RIG_WRONG, add_assignment, outputs_text, submit
+from gradingcourse import (
+    RIG_CELLS,
+    RIG_POINTS,
+    RIG_SOLUTION,
+    RIG_WRONG,
+    add_assignment,
+    outputs_text,
+    sandbox_missing,
+    submit,
+)
 
 from classroom import grade
 from coursetools import coursework
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(os.geteuid() != 0, reason="the grading sandbox switches accounts, which needs root"),
-]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(sandbox_missing()), reason=sandbox_missing() or "-")]
 
 FULL = sum(RIG_POINTS.values())
 MARK = "honest work 5e1f"  # in the honest student's solution only
@@ -301,6 +307,11 @@ PRINTER = (
 # 5. One line of 200,000,001 characters, then right answers.
 FLOOD = "print('x' * 200_000_001)\n" + RIG_SOLUTION
 
+# Floods every cell that runs after it with 1.1 MB, to push the errors of the check cells out of the kept output.
+DROWNER = RIG_WRONG + (
+    "def flood(info):\n    print('y' * 1_100_000)\n\n\nget_ipython().events.register('pre_run_cell', flood)\n"
+)
+
 # Many small files beside the notebook; the kernel counts what it sees of them.
 FILES = RIG_SOLUTION + "\nimport os\nprint('FILES', len(os.listdir('extra')) if os.path.isdir('extra') else 0)\n"
 MANY_FILES = 5000
@@ -377,6 +388,7 @@ def hostile(tmp_path_factory):
     submit(root, "rig", "neighbour", NEIGHBOUR)
     submit(root, "rig", "printer", PRINTER)
     submit(root, "rig", "flood", FLOOD)
+    submit(root, "rig", "drowner", DROWNER)
     folder = submit(root, "rig", "files", FILES)
     (folder / "extra").mkdir()
     for number in range(MANY_FILES):
@@ -390,7 +402,7 @@ def hostile(tmp_path_factory):
     submit(root, "rig2", "replayer", REPLAYER)
     submit(root, "rig", "eavesdropper", EAVESDROPPER)
     summaries = {}
-    parallel = ["honest", "neighbour", "printer", "flood", "files", "symlinks"]
+    parallel = ["honest", "neighbour", "printer", "flood", "drowner", "files", "symlinks"]
     summaries["parallel"] = grade.autograde_class(root, "rig", parallel, jobs=2, notebook_timeout=120, out=sys.stdout)
     summaries["lingering"] = grade.autograde_class(
         root, "rig", ["lingerer", "victim"], jobs=1, notebook_timeout=120, out=sys.stdout
@@ -467,6 +479,15 @@ def test_a_huge_output_is_cut_with_a_note_and_the_rest_is_graded(hostile):
     assert path.stat().st_size < 2 * 2**20, path.stat().st_size
     assert "output cut" in outputs_text(graded(root, "flood"))
     assert scores["flood"] == FULL
+
+
+def test_output_limits_never_drop_the_error_of_a_check(hostile):
+    root, _, scores, _ = hostile
+    notebook = graded(root, "drowner")
+    checks = [c for c in notebook.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+    kernel_errors = [o for c in checks for o in c.outputs if o.get("output_type") == "error" and len(o.traceback) > 1]
+    assert len(kernel_errors) >= 2 and "output cut" in outputs_text(notebook)  # the kernel's own assertion errors
+    assert scores["drowner"] == 0
 
 
 def test_many_small_files_are_left_out_beyond_a_limit_with_a_note(hostile):
