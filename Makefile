@@ -18,6 +18,7 @@
 #   make bench-class  what grading costs: per student, or a class with CLASS=20 and 1, 2 and 4 workers (as root)
 #   make bench-explorer  the latent-space explorer's redraw rate in Chromium while a point is dragged
 #   make grade ASSIGNMENT=01_conv2d COURSE=... JOBS=2  autograde a class, each submission in a sandbox (as root)
+#   make grade-clean  remove the sandbox accounts and folders that a killed make grade left (as root)
 #   make hub       start a JupyterHub on 127.0.0.1 with an instructor and STUDENTS=5 students (make hub-stop)
 #   make test-hub  the whole coursework cycle through a hub: release, fetch, submit, grade, feedback (as root)
 #   make clean     remove _build, unless it holds a gradebook (make distclean also removes .venv)
@@ -74,7 +75,7 @@ root = pathlib.Path.cwd().resolve()
 endef
 export PATH_FILE
 
-.PHONY: book pdf wheel site-url student-env test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench bench-class bench-explorer grade hub hub-stop test-hub clean distclean env
+.PHONY: book pdf wheel site-url student-env test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench bench-class bench-explorer grade grade-clean hub hub-stop test-hub clean distclean env
 
 env: $(STAMP)
 
@@ -194,13 +195,18 @@ lab: $(STUDENT_STAMP)
 	$(STUDENT_VENV)/bin/jupyter trust $(wildcard notebooks/*.ipynb)
 	$(STUDENT_VENV)/bin/jupyter lab --notebook-dir=notebooks $$(test "$$(id -u)" = 0 && echo --allow-root)
 
-# Grading switches to unprivileged sandbox accounts (created on first use), which needs root.
+# Grading runs each notebook in namespaces of its own (bubblewrap: apt install bubblewrap) as an unprivileged
+# sandbox account, which needs root; it removes the accounts, locks and copies it made when it ends.
 # The course folder is named after the course id (coursetools.settings), read when the recipe runs.
 COURSE     ?= $(HOME)/courses/$$($(BIN)/python -c 'from coursetools.settings import COURSE_ID; print(COURSE_ID)')
 ASSIGNMENT ?= 01_conv2d
 JOBS       ?= 2
 grade: $(STAMP)
 	$(BIN)/python -m classroom grade autograde $(ASSIGNMENT) --course $(COURSE) --jobs $(JOBS)
+
+# What a make grade that was killed left behind (accounts, locks, /var/lib/grading-sandbox), if no grading runs.
+grade-clean: $(STAMP)
+	$(BIN)/python -m classroom grade clean
 
 # A JupyterHub on 127.0.0.1 for a trial class (classroom/classroom/hub.py): an instructor and STUDENTS students,
 # local accounts made by the command, nbgrader's exchange; as root. Its proxy comes from npm (classroom/hub/package.json).

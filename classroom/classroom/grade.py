@@ -3,32 +3,42 @@
     python -m classroom grade autograde --course DIR ASSIGNMENT [--jobs N] [--student ID ...]   # make grade
     python -m classroom grade feedback  --course DIR ASSIGNMENT                                # feedback pages
     python -m classroom grade canvas    --course DIR [--out grades.csv]                        # LMS gradebook
+    python -m classroom grade clean                                                            # make grade-clean
 
-Run as root (or with sudo): every submission runs in a kernel of its own, as an unprivileged account
-(``nbgrader-sandbox-1``, ``-2``, ..., one per parallel worker, created on first use), in a private folder
-that holds a copy of the submission's folder and nothing else. The course folder is made private to its
-owner (mode 0700), so the kernel can open neither the source with its hidden tests, nor other students'
-submissions, nor the gradebook. The kernel has an address-space limit (a submission that exhausts memory
-fails its own cells) and the notebook a time limit next to nbgrader's per-cell one (a submission that hangs
-loses the cells it did not finish, and the others are graded).
+Run as root (or with sudo). Every notebook, a student's and the reference run of the source alike, runs in a
+sandbox of its own (classroom/sandbox.py): a kernel in its own PID, network, mount, IPC and UTS namespaces
+(bubblewrap), as an unprivileged account of its own (``grading-sandbox-1``, ``-2``, ...; one per sandbox running
+at a time), that sees the operating system and the course environment read-only, its own folder (a copy of the
+submission's files) and a private /tmp and /dev/shm, nothing else: not the course folder with the source and its
+hidden tests, the gradebook or other submissions, not another kernel or the grader's processes, sockets and locks.
+The grader talks to the kernel over Unix sockets in the sandbox's folder. When a notebook ends, every process it
+started ends with it. The kernel has an address-space limit (a submission that exhausts memory fails its own
+cells), the notebook a time limit next to nbgrader's per-cell one, and its outputs limits per cell and per
+notebook (a submission that hangs, exhausts memory or floods its output is marked, and the others are graded).
+
+A submission reaches the sandbox only through a copy that root makes without following links, of regular files and
+folders only, up to SUBMISSION_FILES files and SUBMISSION_BYTES bytes; what is left out is noted in the summary.
 
 Hidden tests that call ``course.grade_equal``/``grade_close``/``grade_member`` record the student's answer as
-plain values; the grader compares them, in its own process, with the references that a run of the
-untouched source notebook recorded (once per assignment, cached in ``<course>/grading/``). A graded part
-passes only if its cell ran without an error in the student's kernel AND every recorded answer matches, so
-nothing a submission changes in its kernel (an answer whose ``__eq__`` is always true, replaced course
-functions, ``np.allclose`` forced true, overwritten exercise data, a handler that swallows exceptions) can
-turn a wrong answer into points. Graded parts whose hidden tests record nothing are graded by the kernel
-alone and listed as "kernel only" in the summary.
+plain values; the grader compares them, in its own process, with the references that the reference run recorded
+(once per assignment, cached in ``<course>/grading/``); the student's kernel gets the hidden tests with every
+reference withheld. A graded part passes only if its cell ran without an error in the student's kernel AND every
+recorded answer matches, so nothing a submission changes in its kernel (an answer whose ``__eq__`` is always true,
+replaced course functions, ``np.allclose`` forced true, overwritten exercise data, a handler that swallows
+exceptions) can turn a wrong answer into points. Graded parts whose hidden tests record nothing are graded by the
+kernel alone and listed as "kernel only" in the summary. Feedback shows no hidden test: check cells lose their
+hidden regions, and every output is cleared of hidden-test text, whatever the kernel printed.
 
 The reference run also stores what each Keras ``fit`` left (classroom/fitcache.py, in
 ``<course>/grading/<assignment>/weights/``); a student's kernel whose call of ``fit`` has exactly the
 reference's inputs gets that state back instead of training, and any other call trains. The summary counts
 the reused calls and names, for each call that trained, the part of its inputs that differed.
 
-``autograde`` grades the students in parallel processes (``--jobs``), prints one line per student as it is
-done and a summary (scores, time per student, wall time, peak memory of the grading processes); a
-submission that hangs or exhausts memory is marked and the others are graded.
+``autograde`` grades the students in parallel processes (``--jobs``), prints one line per student as it is done
+and a summary (scores, time per student, wall time, peak memory of the grading processes). At the end it removes
+the sandbox accounts, locks and copies of trained weights it made (``clean`` removes what a run that was killed
+left). Where the machine cannot make namespaces it grades one submission at a time, or refuses ``--jobs`` above 1,
+and says why.
 """
 
 from __future__ import annotations
@@ -36,20 +46,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
-import fcntl
-import grp
 import hashlib
+import html
 import json
 import os
 import pwd
 import re
 import resource
 import shutil
-import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import time
@@ -57,19 +64,16 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from classroom import sandbox
+from classroom.sandbox import GradingError, Sandbox
 from coursetools import coursework, exercises
-from coursetools.settings import ROOT
 
-# This file, run as root by its own workers and kernel commands. Always with `python -I`: Python then puts neither
-# the working directory (a submission's folder) nor this file's folder on sys.path, so that nothing a submission
-# holds is imported by root; the packages come from the environment (the course environment's .pth file).
+# This file, run as root by its own workers. Always with `python -I`: Python then puts neither the working
+# directory nor this file's folder on sys.path; the packages come from the environment (its .pth file).
 GRADE_PY = Path(__file__).resolve()
 FIT_CACHE_MODULE = GRADE_PY.parent / "fitcache.py"
 
-SANDBOX_GROUP = "nbgrader-sandbox"
-SANDBOX_PREFIX = "nbgrader-sandbox-"
-SANDBOX_ROOT = Path("/var/lib/nbgrader-sandbox")
-MAX_WORKERS = 32
+MAX_WORKERS = sandbox.MAX_ACCOUNTS - 1  # one account is the reference run's
 # The notebook's limit next to nbgrader's per-cell limit (c.Execute.timeout, 720 s in the course's config):
 # the longest chapter runs in 2-5 minutes on a 2-core CPU; 30 minutes leave the same margin as the cell limit.
 NOTEBOOK_TIMEOUT = 1800
@@ -78,296 +82,107 @@ NOTEBOOK_TIMEOUT = 1800
 # long before the machine runs out of memory.
 MEMORY_LIMIT = 8 * 2**30
 MAX_RECORD_BYTES = 64 * 2**20
+# Outputs kept per cell and per notebook, in lines and bytes of text (the chapters' largest cell shows about 400 KB
+# and 110 lines, a whole chapter 1.2 MB and 1,300 lines); a single message of the kernel above MESSAGE_BYTES is
+# refused by the socket before it is read. What is cut is replaced by a note in the cell.
+CELL_OUTPUT = (1_000, 2**20)
+NOTEBOOK_OUTPUT = (10_000, 8 * 2**20)
+MESSAGE_BYTES = 4 * 2**20
+ERROR_CHARACTERS = 10_000  # of an error's message and of each line of its traceback, which are always kept
+# What a submission brings besides its notebooks (the course package is about 30 files).
+SUBMISSION_FILES = 1_000
+SUBMISSION_BYTES = 100 * 2**20
+MAX_NOTEBOOKS = 100
 # What a sandbox kernel keeps of the grader's environment. The settings of TensorFlow's floating-point path
 # (threads, oneDNN) are among them: the reference run trains in the grader's environment, and a student's
 # kernel reuses its weights only if it would have computed the same way (classroom/fitcache.py keys on them).
 KERNEL_ENV = (
-    *("PATH", "LANG", "LC_ALL", "MNIST_NPZ", "TF_CPP_MIN_LOG_LEVEL", "PYTHONDONTWRITEBYTECODE"),
+    *("LANG", "LC_ALL", "MNIST_NPZ", "TF_CPP_MIN_LOG_LEVEL", "PYTHONDONTWRITEBYTECODE"),
     *("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS"),
     "ONEDNN_MAX_CPU_ISA",
 )
 
 
-class GradingError(RuntimeError):
-    """Grading cannot go on; the message says what to do."""
-
-
-# --------------------------------------------------------------------------------------------------
-# Sandbox accounts
-# --------------------------------------------------------------------------------------------------
-
-
-def require_root() -> None:
-    if os.geteuid() != 0:
-        raise GradingError(
-            "grading runs each submission as an unprivileged sandbox account, which needs root: run this "
-            "command with sudo (or as root)"
-        )
-
-
-def ensure_account(name: str) -> pwd.struct_passwd:
-    """Return the system account ``name``, created (with the group nbgrader-sandbox) if it does not exist."""
-    try:
-        grp.getgrnam(SANDBOX_GROUP)
-    except KeyError:
-        subprocess.run(["groupadd", "--system", SANDBOX_GROUP], check=True, capture_output=True)
-    try:
-        return pwd.getpwnam(name)
-    except KeyError:
-        subprocess.run(
-            [
-                "useradd",
-                "--system",
-                "--gid",
-                SANDBOX_GROUP,
-                "--no-create-home",
-                "--home-dir",
-                "/nonexistent",
-                "--shell",
-                "/usr/sbin/nologin",
-                "--comment",
-                "nbgrader autograde sandbox",
-                name,
-            ],
-            check=True,
-            capture_output=True,
-        )
-        return pwd.getpwnam(name)
-
-
-@contextlib.contextmanager
-def sandbox_account():
-    """Hold one sandbox account for this process (a lock per account: one kernel per account at a time)."""
-    SANDBOX_ROOT.mkdir(parents=True, exist_ok=True)
-    os.chmod(SANDBOX_ROOT, 0o711)
-    for number in range(1, MAX_WORKERS + 1):
-        name = f"{SANDBOX_PREFIX}{number}"
-        handle = open(SANDBOX_ROOT / f".{name}.lock", "w")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            continue
-        try:
-            account = ensure_account(name)
-            kill_account_processes(account.pw_uid)
-            yield account
-        finally:
-            kill_account_processes(pwd.getpwnam(name).pw_uid)
-            handle.close()
-        return
-    raise GradingError(f"all {MAX_WORKERS} sandbox accounts are busy: wait for the other grading runs to end")
-
-
-def kill_account_processes(uid: int) -> None:
-    """Kill every process of a sandbox account that this process holds (what a kernel left running)."""
-    for _ in range(5):
-        found = False
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                if entry.stat().st_uid == uid:
-                    os.kill(int(entry.name), signal.SIGKILL)
-                    found = True
-            except (FileNotFoundError, ProcessLookupError, PermissionError):
-                continue
-        if not found:
-            return
-        time.sleep(0.2)
-
-
-def sandbox_kernel(args) -> None:
-    """Start a kernel as the sandbox account (run as root by SandboxKernelManager's command)."""
-    account = pwd.getpwnam(args.user)
-    if not account.pw_name.startswith(SANDBOX_PREFIX):
-        raise SystemExit(f"{args.user} is not a sandbox account")
-    folder = Path(args.dir)
-    for item in Path.cwd().iterdir():  # the submission's folder (the course package with it), without notebooks
-        if item.is_symlink() or item.suffix == ".ipynb":
-            continue
-        if item.is_file():
-            shutil.copy(item, folder / item.name)
-        elif item.is_dir():
-            shutil.copytree(item, folder / item.name, symlinks=True, ignore=shutil.ignore_patterns("*.ipynb"))
-    shutil.copy(args.connection_file, folder / "kernel.json")
-    for path in [folder, *folder.rglob("*")]:  # never through a link: a submission's symlink stays a link
-        os.chown(path, account.pw_uid, account.pw_gid, follow_symlinks=False)
-    os.chmod(folder / "kernel.json", 0o600)
-    resource.setrlimit(resource.RLIMIT_AS, (args.memory, args.memory))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (2**30, 2**30))
-    resource.setrlimit(resource.RLIMIT_NPROC, (2048, 2048))
+def kernel_environment(folder: Path, fit_cache: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a grading kernel in the sandbox whose folder is ``folder``."""
     env = {name: os.environ[name] for name in KERNEL_ENV if name in os.environ}
     env.update(
-        HOME=str(folder),
-        USER=account.pw_name,
-        LOGNAME=account.pw_name,
-        TMPDIR=str(folder / "tmp"),
         MPLCONFIGDIR=str(folder / ".matplotlib"),
-        JUPYTER_RUNTIME_DIR=str(folder / ".runtime"),
         IPYTHONDIR=str(folder / ".ipython"),
+        JUPYTER_RUNTIME_DIR=str(folder / ".runtime"),
+        JUPYTER_PLATFORM_DIRS="1",
         MPLBACKEND="module://matplotlib_inline.backend_inline",
+        COURSE_GRADING_RECORD=str(folder / "answers.jsonl"),
     )
-    env["COURSE_GRADING_RECORD"] = str(folder / "answers.jsonl")
-    if args.fit_cache:  # the reference run's trained weights (classroom/fitcache.py), read-only for the kernel
-        env.update(
-            COURSE_FIT_CACHE=args.fit_cache,
-            COURSE_FIT_CACHE_MODE="read",
-            COURSE_FIT_CACHE_MODULE=str(Path(args.fit_cache).parent / FIT_CACHE_MODULE.name),
-            COURSE_FIT_CACHE_LOG=str(folder / "fit-cache.jsonl"),
-        )
-    os.chdir(folder)
-    drop_privileges(account)
-    command = [str(folder / "kernel.json") if part == args.connection_file else part for part in args.kernel_command]
-    os.execve(command[0], command, env)
+    env.update(fit_cache or {})
+    return env
 
 
-def drop_privileges(account: pwd.struct_passwd) -> None:
-    """Become ``account`` for good (no supplementary groups, real, effective and saved ids all changed)."""
-    os.setgroups([])
-    os.setresgid(account.pw_gid, account.pw_gid, account.pw_gid)
-    os.setresuid(account.pw_uid, account.pw_uid, account.pw_uid)
+def share_font_cache(folder: Path) -> None:
+    """Give a sandbox the grader's list of Matplotlib's fonts (its MPLCONFIGDIR), so that the kernel does not build
+    one and print "Matplotlib is building the font cache" into the first cell that plots."""
+    import matplotlib
+    from matplotlib import font_manager  # noqa: F401  (builds the grader's list if it has none)
+
+    (folder / ".matplotlib").mkdir(mode=0o700, exist_ok=True)
+    for path in Path(matplotlib.get_cachedir()).glob("fontlist-*.json"):
+        sandbox.copy_file(path, folder / ".matplotlib" / path.name)
 
 
-def run_as(account: str, command: list[str], **kwargs) -> subprocess.CompletedProcess:
-    """Run ``command`` as a sandbox account, with the same change of account as a grading kernel."""
-    return subprocess.run(
-        command,
-        cwd="/",
-        env={"PATH": "/usr/local/bin:/usr/bin:/bin"},
-        preexec_fn=lambda: drop_privileges(pwd.getpwnam(account)),
-        capture_output=True,
-        text=True,
-        **kwargs,
-    )
+def data_files() -> list[Path]:
+    """Files of the machine a grading kernel reads besides the environment: the MNIST copy that MNIST_NPZ names."""
+    path = os.environ.get("MNIST_NPZ")
+    return [Path(path)] if path and Path(path).is_file() else []
 
 
-def runs_as(account: str, command: list[str]) -> bool:
-    """Return whether ``command`` succeeds when a sandbox account runs it."""
-    try:
-        return run_as(account, command).returncode == 0
-    except (PermissionError, FileNotFoundError, subprocess.SubprocessError):
-        return False
-
-
-def closed_folder(path: Path) -> Path | None:
-    """Return the first folder from / down to ``path`` that other accounts cannot pass through, or None."""
-    for folder in [*reversed(path.resolve().parents), path.resolve()]:
-        if not os.stat(folder).st_mode & stat.S_IXOTH:
-            return folder
-    return None
-
-
-def shared_python(account: str) -> str:
-    """Return a Python of the course environment that other accounts can run.
-
-    The course environment's own interpreter is used if the account can run it. Where it lies in a folder
-    only its owner can open (a Python installed in root's home, as pyenv does), an environment is made in
-    _build/shared-env from a system Python of the same version that everyone can run, with the course
-    environment's packages (which others can read) on its path and the course's kernel configuration.
-    """
-    probe = ["-c", "import ipykernel, numpy"]
-    if runs_as(account, [sys.executable, *probe]):
-        return sys.executable
-    closed = closed_folder(ROOT)
-    if closed is not None:
-        raise GradingError(
-            f"the sandbox accounts cannot reach the repository: {closed} is closed to other accounts (mode "
-            f"{stat.filemode(closed.stat().st_mode)}); open it with 'chmod o+x {closed}' or keep the repository "
-            "in a folder that every account can pass through, then retry"
-        )
-    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    target = ROOT / "_build" / "shared-env"
-    python = target / "bin" / "python"
-    if python.exists() and runs_as(account, [str(python), *probe]):
-        share_scripts(target)
-        return str(python)
-    system = shutil.which(version, path="/usr/local/bin:/usr/bin:/bin")
-    if not system or not runs_as(account, [system, "-c", "pass"]):
-        raise GradingError(
-            f"the course environment's Python ({sys.executable}) lies where other accounts cannot run it, and "
-            f"there is no system {version} to share its packages with: install {version} for all users"
-        )
-    shutil.rmtree(target, ignore_errors=True)
-    subprocess.run([system, "-m", "venv", "--without-pip", str(target)], check=True, capture_output=True)
-    import sysconfig
-
-    packages = sysconfig.get_paths()["purelib"]
-    shared_packages = Path(
-        subprocess.run(
-            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    )
-    (shared_packages / "course-environment.pth").write_text(f"import site; site.addsitedir({packages!r})\n")
-    config = Path(sys.prefix) / "etc" / "ipython" / "ipython_kernel_config.py"
-    if config.is_file():
-        (target / "etc" / "ipython").mkdir(parents=True, exist_ok=True)
-        shutil.copy(config, target / "etc" / "ipython" / config.name)
-    for path in [target, *target.rglob("*")]:
-        os.chmod(path, os.stat(path).st_mode | 0o444 | (0o111 if path.is_dir() else 0))
-    share_scripts(target)
-    if not runs_as(account, [str(python), *probe]):
-        raise GradingError(f"the shared environment {target} does not run for {account}: remove it and retry")
-    return str(python)
-
-
-def share_scripts(target: Path) -> None:
-    """Give the shared environment the course environment's commands (nbgrader, jupyter, alembic, ...),
-    started by its own Python."""
-    bin_dir = Path(sys.prefix) / "bin"
-    for script in bin_dir.iterdir():
-        copy = target / "bin" / script.name
-        if copy.exists() or not script.is_file() or script.is_symlink():
-            continue
-        with open(script, "rb") as handle:
-            first = handle.readline()
-        if not (first.startswith(b"#!") and b"python" in first):
-            continue
-        body = script.read_bytes()[len(first) :]
-        copy.write_bytes(f"#!{target / 'bin' / 'python'}\n".encode() + body)
-        os.chmod(copy, 0o755)
+# --------------------------------------------------------------------------------------------------
+# Kernels in the sandbox
+# --------------------------------------------------------------------------------------------------
 
 
 def make_kernel_manager_class():
+    import zmq
+    import zmq.asyncio
     from jupyter_client.manager import AsyncKernelManager
 
     class SandboxKernelManager(AsyncKernelManager):
-        """Starts the kernel through ``grade.py sandbox-kernel`` as a sandbox account, in a private folder."""
+        """Starts the kernel in ``self.sandbox`` (set by ``sandboxed``) and talks to it over Unix sockets in the
+        sandbox's folder; a message of the kernel above MESSAGE_BYTES is refused by the client's sockets."""
 
-        sandbox_user = ""
-        sandbox_dir = ""
-        sandbox_python = sys.executable
-        memory_limit = MEMORY_LIMIT
-        fit_cache = ""
+        sandbox: Sandbox | None = None
 
         def format_kernel_cmd(self, extra_arguments=None):
             command = super().format_kernel_cmd(extra_arguments)
             if command and Path(command[0]).name.startswith("python"):
-                command[0] = self.sandbox_python
-            return [
-                sys.executable,
-                "-I",
-                str(GRADE_PY),
-                "sandbox-kernel",
-                "--user",
-                self.sandbox_user,
-                "--dir",
-                self.sandbox_dir,
-                "--connection-file",
-                self.connection_file,
-                "--memory",
-                str(self.memory_limit),
-                "--fit-cache",
-                self.fit_cache,
-                "--",
-                *command,
-            ]
+                command[0] = self.sandbox.python
+            return self.sandbox.command(command)
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            self.sandbox.hand_over()
+            kw.update(self.sandbox.popen_arguments())
+            kw["env"] = dict(kw["env"])
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            self.sandbox.started(self.provisioner.process)
+
+        def client(self, **kwargs):
+            context = zmq.asyncio.Context()
+            context.setsockopt(zmq.MAXMSGSIZE, MESSAGE_BYTES)
+            client = super().client(context=context, **kwargs)
+            client._created_context = True
+            return client
 
     return SandboxKernelManager
+
+
+def sandboxed(km, box: Sandbox):
+    """Point a SandboxKernelManager at ``box``: the kernel's sockets and connection file in the sandbox's folder,
+    and interrupts as messages (a signal would reach bwrap, not the kernel)."""
+    km.sandbox = box
+    km.transport = "ipc"
+    km.ip = str(box.folder / "kernel")
+    km.connection_file = str(box.folder / "kernel.json")
+    km.kernel_spec.interrupt_mode = "message"
+    return km
 
 
 # --------------------------------------------------------------------------------------------------
@@ -381,36 +196,51 @@ def error_output(name: str, message: str) -> dict:
     return nbformat.v4.new_output("error", ename=name, evalue=message, traceback=[f"{name}: {message}"])
 
 
+def note_output(text: str) -> dict:
+    import nbformat
+
+    return nbformat.v4.new_output("stream", name="stderr", text=f"[{text}]\n")
+
+
+def output_text(content: dict, msg_type: str) -> list[str]:
+    if msg_type == "stream":
+        return [str(content.get("text", ""))]
+    if msg_type == "error":
+        return [str(content.get("evalue", "")), *map(str, content.get("traceback", []))]
+    return [value if isinstance(value, str) else json.dumps(value) for value in (content.get("data") or {}).values()]
+
+
 def make_preprocessors():
     """Return the classes SandboxExecute and VerifyAnswers (defined once nbgrader is imported)."""
+    import zmq
+    from jupyter_core.utils import run_sync
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from nbgrader.preprocessors import Execute, NbGraderPreprocessor
     from nbgrader.utils import is_grade, is_solution
-    from traitlets import Integer, Unicode
+    from traitlets import Bool, Integer, Unicode
 
     kernel_manager_class = make_kernel_manager_class()
 
     class SandboxExecute(Execute):
-        """nbgrader's Execute, with the kernel in the sandbox and a time limit for the whole notebook."""
+        """nbgrader's Execute, with the kernel in a sandbox of its own, a time limit for the whole notebook and
+        limits on what its outputs keep."""
 
         sandbox_user = Unicode("").tag(config=True)
-        sandbox_python = Unicode(sys.executable).tag(config=True)
+        namespaces = Bool(True).tag(config=True)
         notebook_timeout = Integer(NOTEBOOK_TIMEOUT).tag(config=True)
         memory_limit = Integer(MEMORY_LIMIT).tag(config=True)
         fit_cache = Unicode("", help="the shared folder of the reference run's trained weights").tag(config=True)
+        # A lost status message (an oversized output dropped by the socket) ends the cell's wait after iopub_timeout
+        # instead of stopping the notebook; widgets' state is not kept.
+        raise_on_iopub_timeout = Bool(False).tag(config=True)
+        store_widget_state = Bool(False).tag(config=True)
 
         def __init__(self, *args, **kwargs):
             kwargs["kernel_manager_class"] = kernel_manager_class
             super().__init__(*args, **kwargs)
 
         def create_kernel_manager(self):
-            km = super().create_kernel_manager()
-            km.sandbox_user = self.sandbox_user
-            km.sandbox_dir = str(self._sandbox_dir)
-            km.memory_limit = self.memory_limit
-            km.sandbox_python = self.sandbox_python
-            km.fit_cache = self._fit_cache
-            return km
+            return sandboxed(super().create_kernel_manager(), self._sandbox)
 
         def on_cell_executed(self, **kwargs):
             super().on_cell_executed(**kwargs)
@@ -420,17 +250,113 @@ def make_preprocessors():
             remaining = self._deadline - time.monotonic()
             return max(1, int(min(self.timeout or self.notebook_timeout, remaining)))
 
+        # outputs within limits ------------------------------------------------------------------------
+
+        def _cut(self, cell_index: int, reason: str) -> None:
+            self._cuts.setdefault(cell_index, reason)
+
+        def _within_limits(self, msg, cell_index: int) -> bool:
+            """Count an output against its cell's and the notebook's limits; a stream is cut to what fits, any
+            other output that does not fit is dropped (and the cell gets a note), but an error is always kept."""
+            content, msg_type = msg["content"], msg["msg_type"]
+            if msg_type == "error":  # always kept (nbgrader scores a cell by its errors), shortened to fit
+                content["evalue"] = str(content.get("evalue", ""))[:ERROR_CHARACTERS]
+                content["traceback"] = [str(line)[:ERROR_CHARACTERS] for line in content.get("traceback", [])[:100]]
+                return True
+            texts = output_text(content, msg_type)
+            size = sum(len(text.encode("utf-8", "replace")) for text in texts)
+            lines = sum(text.count("\n") for text in texts)
+            used = self._used.setdefault(cell_index, [0, 0])
+            room_lines = min(CELL_OUTPUT[0] - used[0], NOTEBOOK_OUTPUT[0] - self._total[0])
+            room_bytes = min(CELL_OUTPUT[1] - used[1], NOTEBOOK_OUTPUT[1] - self._total[1])
+            if lines > room_lines or size > room_bytes:
+                whole = NOTEBOOK_OUTPUT[0] - self._total[0] < CELL_OUTPUT[0] - used[0] or (
+                    NOTEBOOK_OUTPUT[1] - self._total[1] < CELL_OUTPUT[1] - used[1]
+                )
+                limit = NOTEBOOK_OUTPUT if whole else CELL_OUTPUT
+                self._cut(
+                    cell_index,
+                    f"output cut by the grader: the {'notebook' if whole else 'cell'}'s output passed "
+                    f"{limit[0]:,} lines or {limit[1] / 2**20:g} MiB; the rest is not kept",
+                )
+                if msg_type != "stream" or room_lines <= 0 or room_bytes <= 0:
+                    return False
+                text = texts[0].encode("utf-8", "replace")[:room_bytes].decode("utf-8", "ignore")
+                text = "".join(text.splitlines(keepends=True)[:room_lines])
+                content["text"] = text
+                texts = [text]
+                size, lines = len(text.encode()), text.count("\n")
+            used[0] += lines
+            used[1] += size
+            self._total[0] += lines
+            self._total[1] += size
+            return True
+
+        def process_message(self, msg, cell, cell_index):
+            msg_type = msg["msg_type"]
+            if msg_type.startswith("comm"):
+                return None  # widgets are not graded
+            if msg_type in ("stream", "display_data", "execute_result", "error", "update_display_data"):
+                if not self._within_limits(msg, cell_index):
+                    return None
+            return super().process_message(msg, cell, cell_index)
+
+        async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+            if self._monitor is None and self.kc is not None:
+                self._monitor = self.kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+            try:
+                return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+            finally:
+                # An oversized message closes the socket; its status "idle" is then lost too, so a cell that ended
+                # without one waits a little for the socket's report.
+                idle = "iopub.status.idle" in cell.get("metadata", {}).get("execution", {})
+                dropped, wait = False, 0 if idle else 5000
+                while self._monitor is not None and await self._monitor.poll(wait):
+                    await self._monitor.recv_multipart()
+                    dropped, wait = True, 0
+                if dropped:  # the socket refused an oversized message and closed: connect it again
+                    url = self.kc._make_url("iopub")
+                    self.kc.iopub_channel.socket.disconnect(url)
+                    self.kc.iopub_channel.socket.connect(url)
+                    self._cut(
+                        cell_index,
+                        f"output cut by the grader: an output of more than {MESSAGE_BYTES / 2**20:g} MiB was "
+                        "dropped (this cell's or the one's before), with what was printed while it was on its way",
+                    )
+                if cell_index in self._cuts:
+                    cell.outputs.append(note_output(self._cuts[cell_index]))
+
+        # nbclient binds execute_cell to its own async_execute_cell: bind it to this one
+        execute_cell = run_sync(async_execute_cell)
+
+        # the notebook -----------------------------------------------------------------------------------
+
         def preprocess(self, nb, resources=None, km=None):
             if not self.sandbox_user:
                 raise GradingError("SandboxExecute needs a sandbox account (SandboxExecute.sandbox_user)")
             account = pwd.getpwnam(self.sandbox_user)
-            self._sandbox_dir = SANDBOX_ROOT / f"{account.pw_name}-{uuid.uuid4().hex}"
-            self._sandbox_dir.mkdir(mode=0o700)
-            (self._sandbox_dir / "tmp").mkdir()
-            self._executed = set()
             notebook = (resources or {}).get("nbgrader", {}).get("notebook", "")
             weights = Path(self.fit_cache) / notebook if self.fit_cache and notebook else None
-            self._fit_cache = str(weights) if weights is not None and weights.is_dir() else ""
+            fit_cache = {}
+            if weights is not None and weights.is_dir():  # the reference run's trained weights, read-only
+                fit_cache = {
+                    "COURSE_FIT_CACHE": str(weights),
+                    "COURSE_FIT_CACHE_MODE": "read",
+                    "COURSE_FIT_CACHE_MODULE": str(Path(self.fit_cache) / FIT_CACHE_MODULE.name),
+                }
+            shared = [Path(self.fit_cache)] if fit_cache else []
+            box = Sandbox.create(
+                account, [*shared, *data_files()], memory=self.memory_limit, namespaces=self.namespaces
+            )
+            box.env.update(kernel_environment(box.folder, fit_cache))
+            share_font_cache(box.folder)
+            if fit_cache:
+                box.env["COURSE_FIT_CACHE_LOG"] = str(box.folder / "fit-cache.jsonl")
+            folder = (resources or {}).get("metadata", {}).get("path")
+            if folder:  # the submission's files (the course package among them), as nbgrader laid them out
+                sandbox.copy_tree(Path(folder), box.folder, skip=lambda name: name.endswith(".ipynb"))
+            self._sandbox = box
+            self._executed, self._used, self._total, self._cuts, self._monitor = set(), {}, [0, 0], {}, None
             for cell in nb.cells:
                 if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
                     cell.source = withhold_references(cell.source)
@@ -440,7 +366,7 @@ def make_preprocessors():
 
             def watchdog():
                 stopped.append(f"the notebook's time limit ({self.notebook_timeout} s) was reached")
-                kill_account_processes(account.pw_uid)
+                box.kill()
 
             timer = threading.Timer(self.notebook_timeout + 5, watchdog)
             timer.daemon = True
@@ -455,26 +381,22 @@ def make_preprocessors():
                         cell.outputs = [error_output("GradingStopped", f"not run: {reason}")]
             finally:
                 timer.cancel()
-                kill_account_processes(account.pw_uid)
+                box.end()  # nothing of the sandbox runs past this line: its files can be read
                 for index, cell in enumerate(nb.cells):
                     names = {o.get("ename") for o in cell.get("outputs", []) if o.get("output_type") == "error"}
                     if "CellTimeoutError" in names:
                         stopped.append(f"cell {index} reached the time limit")
                     if "MemoryError" in names:
                         stopped.append(f"cell {index} reached the memory limit")
-                record = self._sandbox_dir / "answers.jsonl"
-                answers = ""
-                if record.is_file() and not record.is_symlink():
-                    with open(record, "rb") as handle:
-                        answers = handle.read(MAX_RECORD_BYTES).decode("utf-8", "replace")
-                fit_log = self._sandbox_dir / "fit-cache.jsonl"
-                fits = fit_events(fit_log) if fit_log.is_file() and not fit_log.is_symlink() else []
-                shutil.rmtree(self._sandbox_dir, ignore_errors=True)
+                answers = box.read("answers.jsonl", MAX_RECORD_BYTES).decode("utf-8", "replace")
+                fits = fit_events(box.read("fit-cache.jsonl", 2**20).decode("utf-8", "replace"))
+                box.remove()
             resources.setdefault("grading", {})
             resources["grading"]["answers"] = answers
             resources["grading"]["fits"] = fit_counts(fits)
             resources["grading"]["fit_events"] = fits
             resources["grading"]["stopped"] = stopped[0] if stopped else ""
+            resources["grading"]["outputs_cut"] = len(self._cuts)
             return nb, resources
 
     class VerifyAnswers(NbGraderPreprocessor):
@@ -540,16 +462,11 @@ def withhold_references(source: str) -> str:
     return exercises.HIDDEN_TESTS.sub(rewrite, source)
 
 
-def fit_events(path: Path) -> list[dict]:
+def fit_events(text: str) -> list[dict]:
     """The calls of fit a log of classroom/fitcache.py records: event (hit, miss, stored, not cacheable), detail,
-    and the digests of the key's parts; at most 1 MB of it (a kernel writes its own log)."""
+    and the digests of the key's parts (a kernel writes its own log: at most what the caller read of it)."""
     events = []
-    try:
-        with open(path, "rb") as handle:
-            lines = handle.read(2**20).decode("utf-8", "replace").splitlines()
-    except OSError:
-        return events
-    for line in lines:
+    for line in text.splitlines():
         try:
             entry = json.loads(line)
             events.append(
@@ -619,7 +536,7 @@ def verify_cell(expected: dict[str, list], answers: dict[str, list]) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# References: one run of the untouched source notebook per assignment
+# References: one run of the untouched source notebook per assignment, in a sandbox too
 # --------------------------------------------------------------------------------------------------
 
 
@@ -637,78 +554,89 @@ def kernel_arguments(course: Path) -> list[str]:
 
 
 def reference_run(
-    source: Path, notebook_name: str, extra_arguments: list[str], timeout: int, weights: Path | None = None
-) -> tuple[dict, dict]:
-    """Run a source notebook (solutions and hidden tests) in a fresh kernel; return grade_id -> key -> the
-    references its hidden tests recorded, and how many calls of fit it stored in ``weights`` (the trained
-    weights that students' kernels reuse, see classroom/fitcache.py). Raises GradingError if the solution fails
-    its own tests."""
+    source: Path,
+    notebook_name: str,
+    extra_arguments: list[str],
+    timeout: int,
+    account: pwd.struct_passwd,
+    namespaces: bool = True,
+    weights: Path | None = None,
+) -> tuple[dict, list[dict]]:
+    """Run a source notebook (solutions and hidden tests) in a sandbox as ``account``; return grade_id -> key ->
+    the references its hidden tests recorded, and the calls of fit it stored, whose trained weights are copied to
+    ``weights`` (those that students' kernels reuse, see classroom/fitcache.py). Raises GradingError if the solution
+    fails its own tests."""
     import nbformat
     from nbclient import NotebookClient
     from nbgrader.utils import is_grade, is_solution
 
-    with tempfile.TemporaryDirectory(prefix="grading-reference-") as tmp:
-        work = Path(tmp) / "work"
-        shutil.copytree(source, work)
-        record = Path(tmp) / "answers.jsonl"
-        record.touch()
-        notebook = nbformat.read(work / notebook_name, as_version=4)
-        per_cell: dict[str, dict[str, list]] = {}
-        seen = [0]
+    notebook = nbformat.read(source / notebook_name, as_version=4)
+    box = Sandbox.create(account, data_files(), memory=MEMORY_LIMIT, namespaces=namespaces)
+    fit_cache = {}
+    if weights is not None:
+        fit_cache = {
+            "COURSE_FIT_CACHE": str(box.folder / "weights"),
+            "COURSE_FIT_CACHE_MODE": "write",
+            "COURSE_FIT_CACHE_MODULE": str(box.folder / FIT_CACHE_MODULE.name),
+            "COURSE_FIT_CACHE_LOG": str(box.folder / "fit-cache.jsonl"),
+        }
+        sandbox.copy_file(FIT_CACHE_MODULE, box.folder / FIT_CACHE_MODULE.name)
+    box.env.update(kernel_environment(box.folder, fit_cache))
+    share_font_cache(box.folder)
+    sandbox.copy_tree(source, box.folder, skip=lambda name: name.endswith(".ipynb"))
+    per_cell: dict[str, dict[str, list]] = {}
+    seen = [0]
 
-        def collect(cell, cell_index, execute_reply):
-            lines = record.read_text().splitlines()
-            new, seen[0] = lines[seen[0] :], len(lines)
-            if not (is_grade(cell) and not is_solution(cell)):
-                return
-            grade_id = cell.metadata["nbgrader"]["grade_id"]
-            for output in cell.get("outputs", []):
-                if output.get("output_type") == "error":
-                    raise GradingError(
-                        f"the source's solution fails its own check {grade_id}: {output.get('ename')}: "
-                        f"{output.get('evalue')}; fix the source notebook before grading"
-                    )
-            from course import grading
-
-            for line in new:
-                entry = json.loads(line)
-                if not grading.plain_match(
-                    entry["answer"], entry["reference"], entry["kind"], entry["atol"], entry["rtol"]
-                ):
-                    raise GradingError(f"the solution does not match its reference {entry['key']} in {grade_id}")
-                per_cell.setdefault(grade_id, {}).setdefault(entry["key"], []).append(
-                    {k: entry[k] for k in ("kind", "reference", "atol", "rtol", "message")}
+    def collect(cell, cell_index, execute_reply):
+        lines = box.read("answers.jsonl", MAX_RECORD_BYTES).decode("utf-8", "replace").splitlines()
+        new, seen[0] = lines[seen[0] :], len(lines)
+        if not (is_grade(cell) and not is_solution(cell)):
+            return
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                raise GradingError(
+                    f"the source's solution fails its own check {grade_id}: {output.get('ename')}: "
+                    f"{output.get('evalue')}; fix the source notebook before grading"
                 )
+        from course import grading
 
-        saved = dict(os.environ)
-        os.environ["COURSE_GRADING_RECORD"] = str(record)
-        if weights is not None:
-            os.environ.update(
-                COURSE_FIT_CACHE=str(weights),
-                COURSE_FIT_CACHE_MODE="write",
-                COURSE_FIT_CACHE_MODULE=str(FIT_CACHE_MODULE),
-                COURSE_FIT_CACHE_LOG=str(Path(tmp) / "fit-cache.jsonl"),
+        for line in new:
+            entry = json.loads(line)
+            if not grading.plain_match(
+                entry["answer"], entry["reference"], entry["kind"], entry["atol"], entry["rtol"]
+            ):
+                raise GradingError(f"the solution does not match its reference {entry['key']} in {grade_id}")
+            per_cell.setdefault(grade_id, {}).setdefault(entry["key"], []).append(
+                {k: entry[k] for k in ("kind", "reference", "atol", "rtol", "message")}
             )
-        os.environ.pop("PYTEST_CURRENT_TEST", None)  # ipykernel would otherwise capture no file descriptor
-        try:
-            client = NotebookClient(
-                notebook,
-                timeout=timeout,
-                kernel_name="python3",
-                allow_errors=True,
-                extra_arguments=extra_arguments,
-                resources={"metadata": {"path": str(work)}},
-                on_cell_executed=collect,
-            )
-            client.execute()
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-        fits = fit_events(Path(tmp) / "fit-cache.jsonl")
+
+    class SandboxClient(NotebookClient):
+        def create_kernel_manager(self):
+            return sandboxed(super().create_kernel_manager(), box)
+
+    try:
+        client = SandboxClient(
+            notebook,
+            timeout=timeout,
+            kernel_name="python3",
+            allow_errors=True,
+            extra_arguments=extra_arguments,
+            resources={"metadata": {"path": str(box.folder)}},
+            on_cell_executed=collect,
+            kernel_manager_class=make_kernel_manager_class(),
+        )
+        client.execute()
+    finally:
+        box.end()
+        fits = fit_events(box.read("fit-cache.jsonl", 2**20).decode("utf-8", "replace"))
+        if weights is not None and (box.folder / "weights").is_dir() and not (box.folder / "weights").is_symlink():
+            sandbox.copy_tree(box.folder / "weights", weights)
+        box.remove()
     return per_cell, fits
 
 
-def references(course: Path, assignment: str, timeout: int) -> Path:
+def references(course: Path, assignment: str, timeout: int, namespaces: bool = True) -> Path:
     """Return the file of the assignment's references, made by a reference run if the source changed."""
     source = course / "source" / assignment
     if not source.is_dir():
@@ -723,49 +651,36 @@ def references(course: Path, assignment: str, timeout: int) -> Path:
     shutil.rmtree(weights, ignore_errors=True)
     weights.mkdir(parents=True)
     notebooks, fits, calls = {}, {}, {}
-    for path in sorted(source.glob("*.ipynb")):
-        notebooks[path.stem], events = reference_run(
-            source, path.name, kernel_arguments(course), timeout, weights / path.stem
-        )
-        fits[path.stem] = fit_counts(events)
-        calls[path.stem] = [entry["parts"] for entry in events]
+    with sandbox.hold_account() as account:
+        for path in sorted(source.glob("*.ipynb")):
+            notebooks[path.stem], events = reference_run(
+                source, path.name, kernel_arguments(course), timeout, account, namespaces, weights / path.stem
+            )
+            fits[path.stem] = fit_counts(events)
+            calls[path.stem] = [entry["parts"] for entry in events]
     target.write_text(
         json.dumps({"source_sha256": digest, "notebooks": notebooks, "fits": fits, "fit_calls": calls}, indent=1)
     )
     return target
 
 
-def share_fit_cache(course: Path, assignment: str) -> Path:
-    """Copy the reference run's trained weights where the sandbox accounts can open them, not list them.
-
-    The folder (under SANDBOX_ROOT, root's, modes 0711 and 0644) holds the weights of each notebook and
-    classroom/fitcache.py, which a grading kernel loads; an entry opens only with the inputs of its call of fit
-    (see classroom/fitcache.py), so a kernel that can read the folder gets nothing it could not train itself."""
+def share_fit_cache(course: Path, assignment: str, run: str) -> Path:
+    """Copy the reference run's trained weights where this run's sandboxes read them (read-only): a folder of
+    root's, modes 0711 and 0644, with classroom/fitcache.py, which a grading kernel loads. An entry opens only with
+    the inputs of its call of fit (see classroom/fitcache.py), so a kernel that reads the folder gets nothing it
+    could not train itself. Removed when the run ends."""
     weights = course / "grading" / assignment / "weights"
-    digest = hashlib.sha256(
-        (sha256_of(weights) if weights.is_dir() else "none").encode() + FIT_CACHE_MODULE.read_bytes()
-    ).hexdigest()[:16]
-    base = SANDBOX_ROOT / "fit-cache"
-    base.mkdir(parents=True, exist_ok=True)
-    os.chmod(base, 0o711)
-    target = base / f"{assignment}-{digest}"
-    for stale in base.glob(f"{assignment}-*"):
-        if stale != target:
-            shutil.rmtree(stale, ignore_errors=True)
-    if not target.is_dir():
-        partial = base / f".{assignment}-{uuid.uuid4().hex}"
-        if weights.is_dir():
-            shutil.copytree(weights, partial)
-        else:
-            partial.mkdir()
-        shutil.copy(FIT_CACHE_MODULE, partial / FIT_CACHE_MODULE.name)
-        for path in [partial, *partial.rglob("*")]:
-            os.chown(path, 0, 0)
-            os.chmod(path, 0o711 if path.is_dir() else 0o644)
-        try:
-            partial.rename(target)
-        except OSError:  # another grading process made it first
-            shutil.rmtree(partial, ignore_errors=True)
+    base = sandbox.root_folder(sandbox.SANDBOX_ROOT / "fit-cache", 0o711)
+    target = base / f"{assignment}-{run}"
+    if weights.is_dir():
+        sandbox.copy_tree(weights, target)
+    else:
+        target.mkdir()
+    sandbox.copy_file(FIT_CACHE_MODULE, target / FIT_CACHE_MODULE.name)
+    for directory, _, files in os.walk(target):
+        os.chmod(directory, 0o711)
+        for name in files:
+            os.chmod(os.path.join(directory, name), 0o644)
     return target
 
 
@@ -775,15 +690,34 @@ def share_fit_cache(course: Path, assignment: str) -> Path:
 
 
 def load_config(course: Path):
+    """The course's nbgrader_config.py (run by root: it must be a regular file that only its owner, root or the
+    course's owner, can change)."""
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
     path = course / "nbgrader_config.py"
-    return PyFileConfigLoader(path.name, str(course)).load_config() if path.is_file() else Config()
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return Config()
+    owner = os.stat(course).st_uid
+    if not stat.S_ISREG(info.st_mode) or info.st_uid not in (0, owner) or info.st_mode & 0o022:
+        raise GradingError(
+            f"{path} must be a regular file that only the course's owner can change (not a link, not writable by "
+            "group or others): grading runs it as root"
+        )
+    return PyFileConfigLoader(path.name, str(course)).load_config()
 
 
 def grading_config(
-    course: Path, reference_file: Path, account: str, notebook_timeout: int, memory: int, fit_cache: str = ""
+    course: Path,
+    reference_file: Path,
+    account: str,
+    notebook_timeout: int,
+    memory: int,
+    fit_cache: str = "",
+    namespaces: bool = True,
+    submitted: Path | None = None,
 ):
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (
@@ -797,6 +731,8 @@ def grading_config(
     sandbox_execute, verify_answers = make_preprocessors()
     config = load_config(course)
     config.CourseDirectory.root = str(course)
+    if submitted is not None:  # the copy of the submissions that grading reads (see stage_submission)
+        config.CourseDirectory.submitted_directory = str(submitted)
     config.Autograde.autograde_preprocessors = [
         sandbox_execute,
         verify_answers,
@@ -807,8 +743,9 @@ def grading_config(
         AssignLatePenalties,
         CheckCellMetadata,
     ]
+    config.LimitOutput.max_lines = -1  # SandboxExecute limits the outputs, and notes where; tracebacks stay limited
     config.SandboxExecute.sandbox_user = account
-    config.SandboxExecute.sandbox_python = shared_python(account)
+    config.SandboxExecute.namespaces = namespaces
     config.SandboxExecute.notebook_timeout = notebook_timeout
     config.SandboxExecute.memory_limit = memory
     config.SandboxExecute.fit_cache = fit_cache
@@ -816,35 +753,62 @@ def grading_config(
     return config, verify_answers
 
 
-def grade_student(args) -> dict:
+def stage_submission(course: Path, assignment: str, student: str, staging: Path) -> list[str]:
+    """Copy a student's submission to ``staging/<student>/<assignment>`` (where nbgrader then reads it): regular
+    files and folders only, never through a link; its notebooks (up to MAX_NOTEBOOKS), then other files up to
+    SUBMISSION_FILES files and SUBMISSION_BYTES bytes in all; return notes on what was left out."""
+    folder = course / "submitted" / student / assignment
+    for path in (folder.parent, folder):
+        if not stat.S_ISDIR(os.lstat(path).st_mode):
+            raise GradingError(f"{path} is not a folder (a link is not followed): nothing of it is graded")
+    target = staging / student / assignment
+    target.parent.mkdir(mode=0o700, parents=True)
+
+    def notebook(name: str) -> bool:
+        return "/" not in name and name.endswith(".ipynb")
+
+    report = sandbox.copy_tree(folder, target, MAX_NOTEBOOKS, None, skip=lambda name: not notebook(name))
+    report.files = report.bytes = 0  # notebooks do not count against the limits of other files
+    sandbox.copy_tree(folder, target, SUBMISSION_FILES, SUBMISSION_BYTES, skip=notebook, report=report)
+    return report.notes()
+
+
+def grade_student(job: dict) -> dict:
     """Autograde one student's submission in the sandbox; return what happened (run in a worker process)."""
     from nbgrader.apps import NbGraderAPI
 
-    course = Path(args.course).resolve()
+    course = Path(job["course"]).resolve()
     start = time.monotonic()
-    with sandbox_account() as account:
-        config, verify_answers = grading_config(
-            course, Path(args.references), account.pw_name, args.notebook_timeout, args.memory, args.fit_cache
-        )
-        seen = {}
-        original = verify_answers.preprocess
+    staging = sandbox.root_folder(sandbox.RUN_DIR, 0o700) / uuid.uuid4().hex
+    staging.mkdir(mode=0o700)
+    try:
+        notes = stage_submission(course, job["assignment"], job["student"], staging)
+        with sandbox.hold_account() as account:
+            config, verify_answers = grading_config(
+                course, Path(job["references"]), account.pw_name, job["notebook_timeout"], job["memory"],
+                job["fit_cache"], job["namespaces"], staging,
+            )  # fmt: skip
+            seen = {}
+            original = verify_answers.preprocess
+            reference_calls = json.loads(Path(job["references"]).read_text()).get("fit_calls", {})
 
-        reference_calls = json.loads(Path(args.references).read_text()).get("fit_calls", {})
+            def keep(self, nb, resources):  # the verdicts and the stop reason of each notebook, for the summary
+                nb, resources = original(self, nb, resources)
+                notebook = resources["nbgrader"]["notebook"]
+                grading = dict(resources.get("grading", {}), answers=None)
+                events = grading.pop("fit_events", [])
+                grading["fit_differences"] = fit_differences(events, reference_calls.get(notebook, []))
+                seen[notebook] = grading
+                return nb, resources
 
-        def keep(self, nb, resources):  # the verdicts and the stop reason of each notebook, for the summary
-            nb, resources = original(self, nb, resources)
-            notebook = resources["nbgrader"]["notebook"]
-            grading = dict(resources.get("grading", {}), answers=None)
-            events = grading.pop("fit_events", [])
-            grading["fit_differences"] = fit_differences(events, reference_calls.get(notebook, []))
-            seen[notebook] = grading
-            return nb, resources
-
-        verify_answers.preprocess = keep
-        api = NbGraderAPI(config=config)
-        result = api.autograde(args.assignment, args.student, force=True, create=True)
+            verify_answers.preprocess = keep
+            api = NbGraderAPI(config=config)
+            result = api.autograde(job["assignment"], job["student"], force=True, create=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    notes += [f"{name}: outputs of {n['outputs_cut']} cell(s) cut" for name, n in seen.items() if n.get("outputs_cut")]
     outcome = {
-        "student": args.student,
+        "student": job["student"],
         "success": bool(result.get("success")),
         "seconds": round(time.monotonic() - start, 1),
         "peak_rss_mib": round(
@@ -855,9 +819,10 @@ def grade_student(args) -> dict:
             / 1024
         ),
         "notebooks": seen,
+        "notes": notes,
         "error": "" if result.get("success") else (result.get("error") or result.get("log") or "")[-3000:],
     }
-    outcome.update(student_score(course, args.assignment, args.student))
+    outcome.update(student_score(course, job["assignment"], job["student"]))
     return outcome
 
 
@@ -886,6 +851,8 @@ def student_score(course: Path, assignment: str, student: str) -> dict:
 
 def lock_down(course: Path) -> None:
     """Make the course folder its owner's alone, so that no sandbox account can open anything in it."""
+    if not stat.S_ISDIR(os.lstat(course).st_mode):
+        raise GradingError(f"{course} is not a folder")
     os.chmod(course, 0o700)
     database = course / "gradebook.db"
     if database.exists():
@@ -902,8 +869,9 @@ def give_back(course: Path) -> None:
             os.chown(path, owner.st_uid, owner.st_gid, follow_symlinks=False)
 
 
-def check_sandbox_cannot_read(course: Path, account: str, python: str) -> None:
-    """Refuse to grade if a sandbox account can list the course folder or read its gradebook or source."""
+def check_sandbox_cannot_read(course: Path, namespaces: bool) -> None:
+    """Refuse to grade if a sandbox can list the course folder or read its gradebook or source (a probe run in a
+    sandbox like a grading kernel's)."""
     probe = (
         "import os, sys\n"
         "for path in sys.argv[1:]:\n"
@@ -915,14 +883,19 @@ def check_sandbox_cannot_read(course: Path, account: str, python: str) -> None:
         "print('probe done')\n"
     )
     targets = [course, course / "gradebook.db", course / "source", course / "submitted"]
-    result = run_as(account, [python, "-c", probe, *map(str, targets)])
+    with sandbox.hold_account() as account:
+        box = Sandbox.create(account, namespaces=namespaces)
+        try:
+            result = box.run([box.python, "-I", "-c", probe, *map(str, targets)])
+        finally:
+            box.remove()
     readable = result.stdout.split()[:-2]
     if result.stdout.split()[-2:] != ["probe", "done"]:
-        raise GradingError(f"the sandbox account {account} cannot run {python}: {result.stderr[-500:]}")
+        raise GradingError(f"a sandbox cannot run {box.python}: {result.stderr[-500:]}")
     if readable:
         raise GradingError(
-            f"the sandbox account {account} can read {readable}: make the course folder private "
-            f"(chmod 700 {course}) and its parents not writable by others"
+            f"a sandbox account can read {readable}: make the course folder private (chmod 700 {course}) and "
+            "its parents not writable by others"
         )
 
 
@@ -991,6 +964,33 @@ def progress_bar(done: int, total: int, width: int = 20) -> str:
     return "#" * filled + "." * (width - filled)
 
 
+def score_text(outcome: dict) -> str:
+    score = outcome.get("score")
+    return f"{score:g}/{outcome['max_score']:g}" if score is not None else "-"
+
+
+def grade_in_worker(job: dict, timeout: float) -> dict:
+    """Grade one student in a worker process (``python -I grade.py grade-one``), its job given on stdin so that no
+    command line shows it; return its outcome."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    try:
+        result = subprocess.run(
+            [sys.executable, "-I", str(GRADE_PY), "grade-one"],
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd="/",
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {"student": job["student"], "success": False, "error": "the grading process did not end"}
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        return {"student": job["student"], "success": False, "error": (result.stderr or result.stdout)[-3000:]}
+    return json.loads(lines[-1])
+
+
 def autograde_class(
     course: Path,
     assignment: str,
@@ -1001,82 +1001,84 @@ def autograde_class(
     out=sys.stdout,
 ) -> dict:
     """Grade every submission of an assignment (or ``students``) with ``jobs`` parallel workers."""
-    require_root()
+    sandbox.require_root()
+    problem = sandbox.namespaces_problem()
+    if problem and jobs > 1:
+        raise GradingError(
+            f"grading in parallel needs a sandbox in namespaces of its own for each submission, and {problem}: "
+            "grade with --jobs 1 (one submission at a time, every process of a submission ended before the next), "
+            "or make namespaces possible"
+        )
+    jobs = max(1, min(jobs, MAX_WORKERS))
+    namespaces = not problem
     course = course.resolve()
     lock_down(course)
-    with sandbox_account() as account:
-        python = shared_python(account.pw_name)
-        check_sandbox_cannot_read(course, account.pw_name, python)
+    check_sandbox_cannot_read(course, namespaces)
     config = load_config(course)
     cell_timeout = int(config.Execute.get("timeout", 720)) if "Execute" in config else 720
+    run = uuid.uuid4().hex[:12]
     start = time.monotonic()
-    reference_file = references(course, assignment, cell_timeout)
-    fit_cache = share_fit_cache(course, assignment)
-    reference_seconds = time.monotonic() - start
+    try:
+        reference_file = references(course, assignment, cell_timeout, namespaces)
+        fit_cache = share_fit_cache(course, assignment, run)
+        reference_seconds = time.monotonic() - start
+        summary = grade_submissions(
+            course, assignment, students, jobs, notebook_timeout, memory, out, reference_file, fit_cache,
+            namespaces, problem, reference_seconds, cell_timeout,
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(sandbox.SANDBOX_ROOT / "fit-cache" / f"{assignment}-{run}", ignore_errors=True)
+        removed = sandbox.remove_idle_accounts()
+        give_back(course)
+    summary["accounts_removed"], summary["run"] = removed, run
+    print(
+        f"  cleaned up: {len(removed)} sandbox account(s) and their locks removed, the copy of the trained weights "
+        "removed (the references and weights stay in the course's grading/ folder)",
+        file=out,
+    )
+    return summary
+
+
+def grade_submissions(
+    course, assignment, students, jobs, notebook_timeout, memory, out, reference_file, fit_cache, namespaces,
+    problem, reference_seconds, cell_timeout,
+) -> dict:  # fmt: skip
     submitted = submitted_students(course, assignment)
     chosen = students or submitted
     missing = [s for s in (students or roster(course)) if s not in submitted]
     chosen = [s for s in chosen if s in submitted]
     print(
         f"{assignment}: {len(chosen)} submissions, {jobs} worker(s), notebook limit {notebook_timeout} s, "
-        f"cell limit {cell_timeout} s, memory limit {memory / 2**30:g} GiB (references: {reference_seconds:.0f} s)",
+        f"cell limit {cell_timeout} s, memory limit {memory / 2**30:g} GiB "
+        f"(references: {reference_seconds:.0f} s)",
         file=out,
         flush=True,
     )
+    if problem:
+        print(f"  without namespaces ({problem}): one submission at a time", file=out, flush=True)
     sampler = MemorySampler()
     sampler.start()
     outcomes = []
     grading_start = time.monotonic()
 
-    def run(student: str) -> dict:
-        command = [
-            sys.executable,
-            "-I",
-            str(GRADE_PY),
-            "grade-one",
-            "--course",
-            str(course),
-            "--assignment",
-            assignment,
-            "--student",
-            student,
-            "--references",
-            str(reference_file),
-            "--notebook-timeout",
-            str(notebook_timeout),
-            "--memory",
-            str(memory),
-            "--fit-cache",
-            str(fit_cache),
-        ]
-        env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-        try:
-            result = subprocess.run(
-                command, capture_output=True, text=True, env=env, timeout=notebook_timeout * 4 + 300
-            )
-        except subprocess.TimeoutExpired:
-            return {"student": student, "success": False, "error": "the grading process did not end"}
-        lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-        if not lines:
-            return {"student": student, "success": False, "error": (result.stderr or result.stdout)[-3000:]}
-        return json.loads(lines[-1])
+    def job(student: str) -> dict:
+        return {"course": str(course), "assignment": assignment, "student": student, "references": str(reference_file),
+                "notebook_timeout": notebook_timeout, "memory": memory, "fit_cache": str(fit_cache),
+                "namespaces": namespaces}  # fmt: skip
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(run, student): student for student in chosen}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(grade_in_worker, job(s), notebook_timeout * 4 + 300): s for s in chosen}
         for future in as_completed(futures):
             outcome = future.result()
             outcomes.append(outcome)
-            score = outcome.get("score")
-            shown = f"{score:g}/{outcome['max_score']:g}" if score is not None else "-"
             print(
                 f"[{progress_bar(len(outcomes), len(chosen))}] {len(outcomes):>3}/{len(chosen)} "
-                f"{outcome['student']:<20} {shown:>9} {outcome.get('seconds', 0):>6.1f} s  {status_of(outcome)}"
-                + (f"  ({fits_text(fits_of(outcome))})" if fits_text(fits_of(outcome)) else ""),
+                f"{outcome['student']:<20} {score_text(outcome):>9} {outcome.get('seconds', 0):>6.1f} s  "
+                f"{status_of(outcome)}" + (f"  ({fits_text(fits_of(outcome))})" if fits_text(fits_of(outcome)) else ""),
                 file=out,
                 flush=True,
             )
     wall = time.monotonic() - grading_start
-    give_back(course)
     sampler.running = False
     sampler.join()
     kernel_only = sorted(
@@ -1095,6 +1097,7 @@ def autograde_class(
     summary = {
         "assignment": assignment,
         "jobs": jobs,
+        "namespaces": namespaces,
         "graded": sum(1 for o in outcomes if o.get("success")),
         "errors": [o["student"] for o in outcomes if not o.get("success")],
         "stopped": [o["student"] for o in outcomes if status_of(o).startswith("STOPPED")],
@@ -1117,6 +1120,16 @@ def autograde_class(
         file=out,
         flush=True,
     )
+    if outcomes:
+        width = max(20, *(len(o["student"]) for o in outcomes))
+        print(f"  {'student':<{width}} {'score':>9} {'time (s)':>9}  status", file=out)
+        for student, outcome in summary["students"].items():
+            print(
+                f"  {student:<{width}} {score_text(outcome):>9} {outcome.get('seconds', 0):>9.1f}  {status_of(outcome)}",
+                file=out,
+            )
+            for note in outcome.get("notes", []):
+                print(f"  {'':<{width}} {'':>9} {'':>9}  note: {note}", file=out)
     if missing:
         print(f"  not submitted: {', '.join(missing)}", file=out)
     for student in summary["errors"]:
@@ -1129,9 +1142,95 @@ def autograde_class(
     return summary
 
 
+def clean() -> list[str]:
+    """Remove what grading keeps between runs on this machine and no running grading holds: the sandbox accounts
+    and their group, locks, per-run folders and copies of trained weights (make grade-clean)."""
+    sandbox.require_root()
+    removed = [f"account {name}" for name in sandbox.remove_idle_accounts()]
+    if sandbox.SANDBOX_ROOT.is_dir() and not sandbox.sandbox_accounts():
+        shutil.rmtree(sandbox.SANDBOX_ROOT)
+        removed.append(str(sandbox.SANDBOX_ROOT))
+    return removed
+
+
 # --------------------------------------------------------------------------------------------------
 # Feedback without hidden tests; a gradebook for an LMS
 # --------------------------------------------------------------------------------------------------
+
+HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+WITHHELD = "[hidden test withheld]"
+# A run of this many characters (spaces left out) of a hidden test's code in an output withholds that run.
+SHINGLE = 16
+
+
+class HiddenText:
+    """The hidden tests of a notebook's check cells, as the source has them and as the student's kernel got them
+    (references withheld), to find in outputs: any SHINGLE characters of their code in a row, spaces left out, a
+    run that lies inside one string literal excepted (the failure messages, which feedback shows)."""
+
+    def __init__(self, cells):
+        from nbgrader.utils import is_grade
+
+        self.shingles: set[str] = set()
+        for cell in cells:
+            if cell.get("cell_type") != "code" or not is_grade(cell):
+                continue
+            for source in {cell.source, withhold_references(cell.source)}:
+                for match in exercises.HIDDEN_TESTS.finditer(source):
+                    self.add(textwrap.dedent(match.group("body")))
+
+    def add(self, code: str) -> None:
+        import io
+        import tokenize
+
+        literal = [False] * len(code)
+        offsets = [0]
+        for line in code.splitlines(keepends=True):
+            offsets.append(offsets[-1] + len(line))
+        try:
+            for token in tokenize.generate_tokens(io.StringIO(code).readline):
+                if token.type == tokenize.STRING:
+                    start = offsets[token.start[0] - 1] + token.start[1]
+                    end = offsets[token.end[0] - 1] + token.end[1]
+                    literal[start + 1 : end - 1] = [True] * max(0, end - start - 2)
+        except (tokenize.TokenError, IndentationError, SyntaxError):
+            pass
+        kept = [(char, inside) for char, inside in zip(code, literal) if not char.isspace()]
+        text = "".join(char for char, _ in kept)
+        for start in range(len(text) - SHINGLE + 1):
+            if not all(inside for _, inside in kept[start : start + SHINGLE]):
+                self.shingles.add(text[start : start + SHINGLE])
+
+    def found(self, text: str) -> bool:
+        squeezed = "".join(text.split())
+        return any(marker in text for marker in HIDDEN_MARKERS) or any(
+            squeezed[i : i + SHINGLE] in self.shingles for i in range(len(squeezed) - SHINGLE + 1)
+        )
+
+    def clear(self, text: str) -> str:
+        """``text`` with every run of hidden-test code in it replaced by WITHHELD; an HTML text that holds some
+        (perhaps written with entities) is replaced whole."""
+        for marker in HIDDEN_MARKERS:
+            text = text.replace(marker, WITHHELD)
+        positions = [i for i, char in enumerate(text) if not char.isspace()]
+        squeezed = "".join(text[i] for i in positions)
+        covered = [False] * len(text)
+        for i in range(len(squeezed) - SHINGLE + 1):
+            if squeezed[i : i + SHINGLE] in self.shingles:
+                for j in range(positions[i], positions[i + SHINGLE - 1] + 1):
+                    covered[j] = True
+        if any(covered):
+            pieces, withheld = [], False
+            for char, hidden in zip(text, covered):
+                if hidden and not withheld:
+                    pieces.append(WITHHELD)
+                elif not hidden:
+                    pieces.append(char)
+                withheld = hidden
+            text = "".join(pieces)
+        if self.found(html.unescape(text)):
+            return WITHHELD
+        return text
 
 
 def make_feedback_preprocessor():
@@ -1139,18 +1238,41 @@ def make_feedback_preprocessor():
     from nbgrader.utils import is_grade
 
     class HideHiddenTests(NbGraderPreprocessor):
-        """Feedback shows a failed hidden test's message, never its code: hidden test regions are removed
-        from check cells, and an error is shown as its name and message, without the traceback's code."""
+        """Feedback shows a failed hidden test's message, never its code: hidden regions are removed from check
+        cells, an error is shown as its name and message without the traceback's code, and every output of every
+        cell is cleared of the hidden tests' lines, whatever the kernel printed."""
 
-        def preprocess_cell(self, cell, resources, index):
-            if cell.cell_type == "code" and is_grade(cell):
-                cell.source = exercises.visible(cell.source)
+        def preprocess(self, nb, resources):
+            hidden = HiddenText(nb.cells)
+            for cell in nb.cells:
+                if cell.cell_type != "code":
+                    continue
+                grade = is_grade(cell)
+                if grade:
+                    cell.source = exercises.visible(cell.source)
                 for output in cell.get("outputs", []):
-                    if output.get("output_type") == "error":
+                    if output.get("output_type") == "error" and grade:
                         output["traceback"] = [f"{output.get('ename')}: {output.get('evalue')}"]
-            return cell, resources
+                    clean_output(output, hidden)
+            return nb, resources
 
     return HideHiddenTests
+
+
+def clean_output(output: dict, hidden: HiddenText) -> None:
+    """Clear one output of hidden-test text: its text, error name, message and traceback, and every data format."""
+    if "text" in output:
+        output["text"] = hidden.clear(str(output["text"]))
+    for key in ("ename", "evalue"):
+        if key in output:
+            output[key] = hidden.clear(str(output[key]))
+    if "traceback" in output:
+        output["traceback"] = [hidden.clear(str(line)) for line in output["traceback"]]
+    for mime, value in list(output.get("data", {}).items()):
+        if isinstance(value, str):
+            output["data"][mime] = hidden.clear(value)
+        elif hidden.found(json.dumps(value)):
+            output["data"][mime] = WITHHELD
 
 
 def generate_feedback(course: Path, assignment: str, student: str | None = None) -> dict:
@@ -1212,7 +1334,7 @@ def main(argv: list[str] | None = None) -> int:
     grade = commands.add_parser("autograde", help="autograde every submission of an assignment in the sandbox")
     grade.add_argument("assignment")
     grade.add_argument("--course", type=Path, required=True)
-    grade.add_argument("--jobs", type=int, default=1, help="parallel workers (one kernel each)")
+    grade.add_argument("--jobs", type=int, default=1, help="parallel workers (one sandbox each)")
     grade.add_argument("--student", action="append", help="grade only this student (repeat for more)")
     grade.add_argument("--notebook-timeout", type=int, default=NOTEBOOK_TIMEOUT, help="seconds per notebook")
     grade.add_argument("--memory", type=float, default=MEMORY_LIMIT / 2**30, help="GiB of address space per kernel")
@@ -1224,27 +1346,13 @@ def main(argv: list[str] | None = None) -> int:
     canvas = commands.add_parser("canvas", help="per-exercise points as a CSV that Canvas's gradebook imports")
     canvas.add_argument("--course", type=Path, required=True)
     canvas.add_argument("--out", type=Path)
-    one = commands.add_parser("grade-one")  # a worker: one student, prints a JSON line
-    for name in ("--course", "--assignment", "--student", "--references"):
-        one.add_argument(name, required=True)
-    one.add_argument("--notebook-timeout", type=int, required=True)
-    one.add_argument("--memory", type=int, required=True)
-    one.add_argument("--fit-cache", default="", help="the shared folder of the reference run's trained weights")
-    kernel = commands.add_parser("sandbox-kernel")  # run by SandboxKernelManager, as root
-    kernel.add_argument("--user", required=True)
-    kernel.add_argument("--dir", required=True)
-    kernel.add_argument("--connection-file", required=True)
-    kernel.add_argument("--memory", type=int, required=True)
-    kernel.add_argument("--fit-cache", default="")
-    kernel.add_argument("kernel_command", nargs=argparse.REMAINDER)
+    commands.add_parser("clean", help="remove the sandbox accounts, locks and folders that no grading holds")
+    commands.add_parser("grade-one")  # a worker: one student, its job as JSON on stdin; prints a JSON line
     args = parser.parse_args(argv)
 
     try:
-        if args.command == "sandbox-kernel":
-            args.kernel_command = args.kernel_command[1:] if args.kernel_command[:1] == ["--"] else args.kernel_command
-            sandbox_kernel(args)
-        elif args.command == "grade-one":
-            print(json.dumps(grade_student(args)))
+        if args.command == "grade-one":
+            print(json.dumps(grade_student(json.loads(sys.stdin.read()))))
         elif args.command == "autograde":
             summary = autograde_class(
                 args.course, args.assignment, args.student, args.jobs, args.notebook_timeout, int(args.memory * 2**30)
@@ -1258,6 +1366,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(result.get("error") or result.get("log"), file=sys.stderr)
                 return 1
             print(f"wrote the feedback of {args.assignment} to {args.course / 'feedback'}")
+        elif args.command == "clean":
+            removed = clean()
+            print("removed: " + (", ".join(removed) if removed else "nothing (no grading left anything)"))
         elif args.command == "canvas":
             header, rows = canvas_rows(args.course)
             out = open(args.out, "w", newline="") if args.out else sys.stdout

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from coursetools.settings import COURSE_ID, ROOT
 
-from . import grade  # the shared environment and the sandbox's change of account
+from . import sandbox  # accounts, the change of account and the shared environment
 
 HUB = ROOT / "classroom" / "hub"  # the proxy's npm package (package.json, node_modules)
 
@@ -110,7 +110,7 @@ def as_user(name: str, root: Path, command: list[str], cwd: Path | None = None, 
         command,
         cwd=str(cwd or account.pw_dir),
         env=user_env(name, root),
-        preexec_fn=lambda: grade.drop_privileges(account),
+        preexec_fn=lambda: sandbox.drop_privileges(account),
         capture_output=True,
         text=True,
     )
@@ -231,7 +231,7 @@ def port_free(port: int) -> bool:
 
 def start(root: Path, students: int, port: int, prefix: str = PREFIX) -> dict:
     """Set up and start the hub; on a failure, remove what was made so far and raise HubError."""
-    grade.require_root()
+    sandbox.require_root()
     if state_file(root).exists():
         raise HubError(f"a hub is already set up in {root}: stop it first (make hub-stop)")
     if students < 1:
@@ -272,8 +272,8 @@ def _start(root: Path, state: dict, names: list[str], port: int) -> dict:
         create_account(name)
         state["accounts"].append(name)
         save_state(root, state)
-    with grade.sandbox_account() as account:
-        python = grade.shared_python(account.pw_name)
+    with sandbox.hold_account() as account:
+        python = sandbox.shared_python(account.pw_name)
     state["python"] = python
     save_state(root, state)
     protect_answers(root, state)
@@ -408,7 +408,7 @@ def runs(pid: int, program: str) -> bool:
 
 def stop(root: Path) -> list[str]:
     """Stop the hub and its servers, remove the accounts and folders that start created; return what went."""
-    grade.require_root()
+    sandbox.require_root()
     if not state_file(root).exists():
         return []
     state = json.loads(state_file(root).read_text())
@@ -434,10 +434,10 @@ def stop(root: Path) -> list[str]:
     for name in state.get("accounts", []):
         if not _exists(name):
             continue
-        grade.kill_account_processes(pwd.getpwnam(name).pw_uid)
+        sandbox.end_processes(pwd.getpwnam(name))
         subprocess.run(["userdel", "--remove", name], capture_output=True)
         if _exists(name):  # a process that started in the meantime: once more
-            grade.kill_account_processes(pwd.getpwnam(name).pw_uid)
+            sandbox.end_processes(pwd.getpwnam(name))
             subprocess.run(["userdel", "--remove", "--force", name], capture_output=True)
         removed.append(name)
     restore_modes(state)
@@ -475,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             removed = stop(args.root)
             print(f"hub stopped; removed {', '.join(removed) or 'nothing'}")
-    except (HubError, grade.GradingError) as error:
+    except (HubError, sandbox.GradingError) as error:
         print(f"hub.py: {error}", file=sys.stderr)
         return 1
     return 0

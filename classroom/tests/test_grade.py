@@ -9,6 +9,7 @@ course package, a notebook that hangs, one that exhausts memory) and must score 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -19,20 +20,20 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from gradingcourse import (
+    RIG_CELLS,
+    RIG_POINTS,
+    RIG_SOLUTION,
+    RIG_WRONG,
+    one_notebook_course,
+    outputs_text,
+    sandbox_missing,
+)
 
 import course
-from classroom import grade
+from classroom import grade, sandbox
 from coursetools import coursework
 from test_nbgrader import nbgrader
-
-
-def nbgrader_metadata(grade_id: str, points: float | None = None) -> dict:
-    """nbgrader's metadata of a solution cell (``points`` None) or of a locked check cell."""
-    solution = points is None
-    metadata = {"grade": not solution, "grade_id": grade_id, "locked": not solution, "schema_version": 3,
-                "solution": solution, "task": False}  # fmt: skip
-    return metadata if solution else dict(metadata, points=points)
-
 
 # --------------------------------------------------------------------------------------------------
 # Plain values
@@ -82,45 +83,9 @@ def test_plain_match_compares_without_the_answers_methods():
 # A class of attacks, graded by classroom/grade.py
 # --------------------------------------------------------------------------------------------------
 
-needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the grading sandbox switches accounts, which needs root")
+needs_root = pytest.mark.skipif(bool(sandbox_missing()), reason=sandbox_missing() or "-")
 
-RIG_CELLS = [
-    ("setup", None, "import numpy as np\nimport course"),
-    ("data", None, "data = np.arange(6.0)  # the exercise's data"),
-    (
-        "ex-rig-solution",
-        "solution",
-        "### BEGIN SOLUTION\nanswer_sum = float(np.sum(data))\nanswer_count = len(data)\n\n\n"
-        "def double(x):\n    return 2 * x\n### END SOLUTION",
-    ),
-    (
-        "ex-rig-check-sum",
-        1,
-        "course.expect_type('answer_sum', answer_sum, (int, float, np.number), 'a number')\n"
-        "### BEGIN HIDDEN TESTS\n"
-        "course.grade_close('answer_sum', answer_sum, float(np.sum(data)), 'answer_sum is not right yet')\n"
-        "assert np.allclose(answer_sum, np.sum(data)), 'answer_sum is not right yet'\n"
-        "### END HIDDEN TESTS",
-    ),
-    (
-        "ex-rig-check-count",
-        1,
-        "### BEGIN HIDDEN TESTS\n"
-        "course.grade_equal('answer_count', answer_count, len(data), 'answer_count is not right yet')\n"
-        "assert answer_count == len(data), 'answer_count is not right yet'\n"
-        "### END HIDDEN TESTS",
-    ),
-    (
-        "ex-rig-check-double",
-        2,
-        "### BEGIN HIDDEN TESTS\n"
-        "for x in (1, 2.5, -3):\n"
-        "    course.grade_close('double', double(x), 2 * x, 'double is not right yet: try a negative number')\n"
-        "### END HIDDEN TESTS",
-    ),
-]
-RIG_POINTS = {"ex-rig-check-sum": 1.0, "ex-rig-check-count": 1.0, "ex-rig-check-double": 2.0}
-WRONG = "answer_sum = 14.0\nanswer_count = 5\n\n\ndef double(x):\n    return x + 2\n"
+WRONG = RIG_WRONG
 PROBE_PATHS = "PROBE = ['../../../source/rig/rig.ipynb', '../../../gradebook.db', COURSE_DIR + '/source/rig/rig.ipynb', COURSE_DIR + '/gradebook.db', COURSE_DIR + '/submitted/right/rig/rig.ipynb']\n"
 # Each student: the solution cell's source and the score each part must get.
 RIGGED = {
@@ -179,31 +144,6 @@ RIGGED = {
 }
 
 
-def one_notebook_course(root: Path, name: str, cells) -> nbformat.NotebookNode:
-    """An nbgrader course at ``root`` with one assignment ``name``: a notebook of ``cells`` (id, kind, text;
-    kind "solution", a check's points, or None) beside the student edition of the course package, generated;
-    return the released
-    notebook."""
-    root.mkdir(parents=True)
-    (root / "nbgrader_config.py").write_text(coursework.nbgrader_config())
-    source = root / "source" / name
-    source.mkdir(parents=True)
-    coursework.copy_helpers(source)
-    notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    for cell_id, kind, text in cells:
-        cell = nbformat.v4.new_code_cell(text)
-        cell.id = cell_id
-        if kind == "solution":
-            cell.metadata["nbgrader"] = nbgrader_metadata(cell_id)
-        elif kind is not None:
-            cell.metadata["nbgrader"] = nbgrader_metadata(cell_id, points=kind)
-        notebook.cells.append(cell)
-    nbformat.write(notebook, source / f"{name}.ipynb")
-    nbgrader(root, "generate_assignment", name, "--force")
-    return nbformat.read(root / "release" / name / f"{name}.ipynb", as_version=4)
-
-
 def rig_course(root: Path) -> Path:
     """A one-notebook nbgrader course whose hidden tests record answers, with every RIGGED submission."""
     released = one_notebook_course(root, "rig", RIG_CELLS)
@@ -213,7 +153,7 @@ def rig_course(root: Path) -> Path:
         submission = nbformat.from_dict(json.loads(json.dumps(released)))
         solution = next(c for c in submission.cells if c.id == "ex-rig-solution")
         if answer is None:
-            solution.source = RIG_CELLS[2][2].replace("### BEGIN SOLUTION\n", "").replace("\n### END SOLUTION", "")
+            solution.source = RIG_SOLUTION
         else:
             solution.source = answer.replace("COURSE_DIR", repr(str(root)))
         if student == "deleted":
@@ -231,14 +171,16 @@ def rig_course(root: Path) -> Path:
 def rigged(tmp_path_factory):
     root = rig_course(tmp_path_factory.mktemp("rig") / "course")
     (root / "grading").mkdir()
-    summary = grade.autograde_class(root, "rig", jobs=2, notebook_timeout=40, memory=2 * 2**30, out=sys.stdout)
-    return root, summary
+    printed = io.StringIO()
+    summary = grade.autograde_class(root, "rig", jobs=2, notebook_timeout=40, memory=2 * 2**30, out=printed)
+    print(printed.getvalue())
+    return root, summary, printed.getvalue()
 
 
 @needs_root
 @pytest.mark.slow
 def test_no_submission_gains_points_it_did_not_answer(rigged):
-    root, summary = rigged
+    root, summary, _ = rigged
     assert not summary["errors"], summary["errors"]
     got, status = {}, {}
     for row in coursework.score_rows(root):
@@ -261,7 +203,7 @@ def test_no_submission_gains_points_it_did_not_answer(rigged):
 @needs_root
 @pytest.mark.slow
 def test_a_submission_reads_and_writes_nothing_of_the_course(rigged):
-    root, _ = rigged
+    root, _, _ = rigged
     graded = nbformat.read(root / "autograded" / "reader" / "rig" / "rig.ipynb", as_version=4)
     text = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
     assert "DENIED" in text and "READ" not in text and "WROTE" not in text, text
@@ -271,7 +213,7 @@ def test_a_submission_reads_and_writes_nothing_of_the_course(rigged):
 @needs_root
 @pytest.mark.slow
 def test_hung_and_memory_exhausting_submissions_are_marked(rigged):
-    root, summary = rigged
+    root, summary, _ = rigged
     assert "time limit" in grade.status_of(summary["students"]["sleeper"])
     assert "memory limit" in grade.status_of(summary["students"]["hog"])
     hog = nbformat.read(root / "autograded" / "hog" / "rig" / "rig.ipynb", as_version=4)
@@ -282,7 +224,7 @@ def test_hung_and_memory_exhausting_submissions_are_marked(rigged):
 @needs_root
 @pytest.mark.slow
 def test_feedback_shows_a_hidden_tests_message_not_its_code(rigged):
-    root, _ = rigged
+    root, _, _ = rigged
     result = grade.generate_feedback(root, "rig")
     assert result["success"], result
     page = (root / "feedback" / "wrong" / "rig" / "rig.html").read_text()
@@ -294,13 +236,115 @@ def test_feedback_shows_a_hidden_tests_message_not_its_code(rigged):
 @needs_root
 @pytest.mark.slow
 def test_canvas_gradebook_has_a_column_per_exercise(rigged):
-    root, _ = rigged
+    root, _, _ = rigged
     header, rows = grade.canvas_rows(root)
     assert header == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "rig: ex-rig"]
     assert rows[0]["Student"].strip() == "Points Possible" and rows[0]["rig: ex-rig"] == "4"
     by_student = {row["Student"]: row for row in rows[1:]}
     assert by_student["right"]["rig: ex-rig"] == 4.0 and by_student["data"]["rig: ex-rig"] == 1.0
     assert by_student["absent"]["rig: ex-rig"] == ""
+
+
+@needs_root
+@pytest.mark.slow
+def test_the_summary_shows_each_submissions_score_and_time(rigged):
+    _, summary, printed = rigged
+    table = printed.split("student ")[-1]
+    for student, outcome in summary["students"].items():
+        row = next(line for line in table.splitlines() if line.split()[:1] == [student])
+        assert f"{outcome['seconds']:.1f}" in row and grade.score_text(outcome) in row, row
+
+
+@needs_root
+@pytest.mark.slow
+def test_grading_leaves_no_account_lock_or_copy_of_weights_behind(rigged):
+    _, summary, printed = rigged
+    assert "cleaned up" in printed
+    for name in sandbox.sandbox_accounts():  # any account left is held by a grading running beside this one
+        assert sandbox.account_in_use(name), name
+    locks = sorted(p.stem for p in sandbox.LOCK_DIR.glob("*.lock")) if sandbox.LOCK_DIR.is_dir() else []
+    assert all(sandbox.account_in_use(name) for name in locks), locks
+    assert not (sandbox.SANDBOX_ROOT / "fit-cache" / f"rig-{summary['run']}").exists()
+    assert not list(sandbox.SANDBOX_ROOT.glob(f"{sandbox.SANDBOX_PREFIX}*-*")) or any(
+        map(sandbox.account_in_use, locks)
+    )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="grading needs root")
+def test_grading_in_parallel_without_namespaces_is_refused_with_the_reason(monkeypatch, tmp_path):
+    monkeypatch.setattr(sandbox, "namespaces_problem", lambda: "bwrap is not installed (apt install bubblewrap)")
+    with pytest.raises(grade.GradingError, match="in parallel.*bwrap is not installed.*--jobs 1"):
+        grade.autograde_class(tmp_path, "rig", jobs=2)
+
+
+def test_a_copy_follows_no_link_and_keeps_to_its_limits(tmp_path):
+    source, secret = tmp_path / "submission", tmp_path / "secret.txt"
+    (source / "extra").mkdir(parents=True)
+    secret.write_text("root's")
+    for number in range(5):
+        (source / "extra" / f"{number}.txt").write_text("x" * 10)
+    (source / "answer.ipynb").write_text("{}")
+    (source / "secret.txt").symlink_to(secret)
+    (source / "outside").symlink_to(tmp_path)
+    os.mkfifo(source / "pipe")
+    report = sandbox.copy_tree(source, tmp_path / "copy", max_files=3)
+    copied = sorted(str(p.relative_to(tmp_path / "copy")) for p in (tmp_path / "copy").rglob("*"))
+    assert copied == ["answer.ipynb", "extra", "extra/0.txt", "extra/1.txt"]
+    assert (report.files, report.over_limit) == (3, 3)
+    assert report.links == ["outside", "secret.txt"] and report.special == ["pipe"]
+    assert [note.split(" ")[:2] for note in report.notes()] == [["2", "symbolic"], ["1", "special"], ["3", "files"]]
+
+
+def test_feedback_clears_every_output_of_hidden_test_lines():
+    cells = [
+        nbformat.v4.new_code_cell(
+            RIG_CELLS[3][2], metadata={"nbgrader": {"grade": True, "grade_id": "c", "points": 1}}
+        ),
+        nbformat.v4.new_code_cell("print('hello')"),
+    ]
+    kernel_saw = grade.withhold_references(RIG_CELLS[3][2])
+    cells[1].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="before\n" + kernel_saw + "\nafter"),
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": kernel_saw.replace("'", "&#x27;"), "text/plain": "ok"}
+        ),
+        nbformat.v4.new_output(
+            "error", ename="E", evalue="assert   np.allclose(answer_sum,  np.sum(data))", traceback=[]
+        ),
+    ]
+    cells[0].outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="answer_sum is not right yet",
+                                               traceback=["Traceback", RIG_CELLS[3][2]])]  # fmt: skip
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    preprocessor = grade.make_feedback_preprocessor()()
+    notebook, _ = preprocessor.preprocess(notebook, {})
+    shown = outputs_text(notebook)
+    assert "before" in shown and "after" in shown and "answer_sum is not right yet" in shown
+    for hidden in ("HIDDEN TESTS", "grade_close", "np.allclose", "np.sum(data)"):
+        assert hidden not in shown, hidden
+    assert "HIDDEN" not in notebook.cells[0].source and "expect_type" in notebook.cells[0].source
+
+
+@needs_root
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("MNIST_NPZ"), reason="chapter 1 reads MNIST: set MNIST_NPZ")
+def test_a_right_submission_of_a_chapter_is_graded_and_fed_back_without_an_error(tmp_path):
+    # the self-check cells run in the sandbox too: the course package travels with the assignment
+    from classroom import bench
+    from coursetools.chapters import chapters
+
+    chapter = next(path for path in chapters() if path.stem == "01_conv2d")
+    course = bench.solved_class(tmp_path / "course", chapter, ["solved"])
+    summary = grade.autograde_class(course, chapter.stem, jobs=1, out=sys.stdout)
+    assert not summary["errors"] and not summary["stopped"], summary
+    outcome = summary["students"]["solved"]
+    assert outcome["score"] == outcome["max_score"] > 0 and outcome["notes"] == []
+    graded = nbformat.read(course / "autograded" / "solved" / chapter.stem / chapter.name, as_version=4)
+    outputs = [output for cell in graded.cells for output in cell.get("outputs", [])]
+    assert [f"{o.get('ename')}: {o.get('evalue')}" for o in outputs if o.get("output_type") == "error"] == []
+    assert [o["text"] for o in outputs if o.get("name") == "stderr"] == []
+    assert grade.generate_feedback(course, chapter.stem)["success"]
+    page = (course / "feedback" / "solved" / chapter.stem / f"{chapter.stem}.html").read_text()
+    assert grade.WITHHELD not in page and "no questions for chapter" not in page
 
 
 def test_the_student_site_leaves_out_the_instructors_page(tmp_path):
@@ -351,9 +395,9 @@ def test_a_repository_in_a_closed_folder_is_named_with_what_to_do():
         (closed / "course" / "main").mkdir(parents=True)
         os.chmod(base, 0o755)
         os.chmod(closed, 0o700)
-        assert grade.closed_folder(closed / "course" / "main") == closed
+        assert sandbox.closed_folder(closed / "course" / "main") == closed
         os.chmod(closed, 0o711)
-        assert grade.closed_folder(closed / "course" / "main") is None
+        assert sandbox.closed_folder(closed / "course" / "main") is None
     finally:
         shutil.rmtree(base)
 
@@ -444,5 +488,4 @@ def test_grading_reuses_the_reference_runs_training_only_where_it_is_the_same(tm
     graded = nbformat.read(root / "autograded" / "reader" / "train" / "train.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
     assert "DENIED" in printed and "LISTED" not in printed, printed
-    shared = next((grade.SANDBOX_ROOT / "fit-cache").glob("train-*"))
-    assert stat.S_IMODE(shared.stat().st_mode) == 0o711 and shared.stat().st_uid == 0
+    assert not (sandbox.SANDBOX_ROOT / "fit-cache" / f"train-{summary['run']}").exists()  # removed with the run
