@@ -1,20 +1,25 @@
 # Convolutional Autoencoders: build, test and maintain the book.
 #
 #   make book      create .venv (first time), build the site into _build/html with warnings as errors
+#   make pdf       the book as one PDF, printed by Debian's Chromium: _build/pdf/convolutional-autoencoders.pdf
 #   make test      run every test: notebooks (nbval), book build, browser, helper module, coursework
 #   make test-fast every test but notebook execution, the browser and the exercises' answers; with the book build (under a minute)
-#   make check NB=notebooks/01_conv2d.ipynb  re-execute one chapter, run nbval and its exercise tests on it, build the book
+#   make check NB=notebooks/01_conv2d.ipynb  one chapter's tests and the book build; re-executed and nbval only if its code changed
 #   make test-stability  re-execute every chapter under other floating-point paths and compare (before committing a notebook)
-#   make lint      ruff: lint tools/, tests/ and notebooks/, and check the formatting of the .py files
+#   make lint      ruff: lint src/, tools/, classroom/, tests/ and notebooks/, and check the formatting of the .py files
 #   make lock      re-resolve requirements.txt into requirements-lock.txt (exact versions)
 #   make execute   re-execute notebooks in place (all, or NB=notebooks/01_conv2d.ipynb)
 #   make student   write student versions of the chapters to _build/student/
 #   make assignments  write a ready nbgrader course (config, source/<chapter>/) to _build/nbgrader/
 #   make book-student build the solution-free site into _build/html-student/
-#   make lab       open the notebooks in JupyterLab with the course environment
+#   make lab       open the notebooks in JupyterLab with the student environment (.venv-student)
+#   make wheel     build the course package's wheel into _build/dist
 #   make bench     time each notebook, the book build and page loads; write _build/bench.json
 #   make evidence  measure every comparison the chapters claim over several seeds; write src/course/evidence.json
+#   make bench-class  what grading costs: per student, or a class with CLASS=20 and 1, 2 and 4 workers (as root)
+#   make bench-explorer  the latent-space explorer's redraw rate in Chromium while a point is dragged
 #   make grade ASSIGNMENT=01_conv2d COURSE=... JOBS=2  autograde a class, each submission in a sandbox (as root)
+#   make grade-clean  remove the sandbox accounts and folders that a killed make grade left (as root)
 #   make hub       start a JupyterHub on 127.0.0.1 with an instructor and STUDENTS=5 students (make hub-stop)
 #   make test-hub  the whole coursework cycle through a hub: release, fetch, submit, grade, feedback (as root)
 #   make clean     remove _build, unless it holds a gradebook (make distclean also removes .venv)
@@ -24,7 +29,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # The environment is made again when what it is made from changes: the stamp's name holds a digest of these
 # files' contents (not their times, which a fresh clone sets anew).
-ENV_FILES := requirements.txt requirements-lock.txt pyproject.toml tools/ipython_kernel_config.py
+ENV_FILES := Makefile requirements.txt requirements-lock.txt pyproject.toml tools/ipython_kernel_config.py
 ENV_DIGEST := $(shell $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha256(b"".join(open(f, "rb").read() for f in sys.argv[1:])).hexdigest()[:16])' $(ENV_FILES))
 STAMP  := $(VENV)/.course-installed-$(ENV_DIGEST)
 LOCK_VENV ?= _build/lock-venv
@@ -61,14 +66,25 @@ if not (3, 11) <= sys.version_info[:2] <= (3, 13):
 endef
 export PYTHON_CHECK
 
-.PHONY: book test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench evidence grade hub hub-stop test-hub clean distclean env
+# The one place where the repository's own code goes on the environment's path: a .pth file that puts tools/
+# (the book's tools, `python -m coursetools`) and classroom/ (`python -m classroom`) on sys.path of every Python
+# of the environment, kernels included. The course package itself is installed (editable) from src/.
+define PATH_FILE
+import pathlib, sysconfig
+folder = pathlib.Path(sysconfig.get_paths()["purelib"])
+root = pathlib.Path.cwd().resolve()
+(folder / "convolutional-autoencoders-repository.pth").write_text(f"{root / 'tools'}\n{root / 'classroom'}\n")
+endef
+export PATH_FILE
+
+.PHONY: book pdf wheel site-url student-env test test-fast check notebook-diffs test-stability lint lock execute student assignments book-student lab bench evidence bench-class bench-explorer grade grade-clean hub hub-stop test-hub clean distclean env
 
 env: $(STAMP)
 
 # Notebook changes that a reviewer can read: `git diff`, `git log -p` and `git show` print a notebook as text
-# (tools/notebook_text.py; .gitattributes names the driver). Set in this repository only, on every make run.
+# (tools/coursetools/notebook_text.py; .gitattributes names the driver). Set in this repository only, on every make run.
 notebook-diffs:
-	@git rev-parse --git-dir > /dev/null 2>&1 && git config diff.notebook.textconv "python3 tools/notebook_text.py" || true
+	@git rev-parse --git-dir > /dev/null 2>&1 && git config diff.notebook.textconv "python3 tools/coursetools/notebook_text.py" || true
 
 $(STAMP): | notebook-diffs
 	@$(PYTHON) -c "$$PYTHON_CHECK"
@@ -76,31 +92,51 @@ $(STAMP): | notebook-diffs
 	$(BIN)/python -m pip install --quiet --upgrade pip -c requirements-lock.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c requirements-lock.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
+	$(BIN)/python -c "$$PATH_FILE"
 	mkdir -p $(VENV)/etc/ipython
 	cp tools/ipython_kernel_config.py $(VENV)/etc/ipython/ipython_kernel_config.py
 	rm -f $(VENV)/.course-installed*
 	touch $(STAMP)
 
+# SITE_URL: the site's public address, empty by default. With it, each chapter's first cell installs the course
+# package from the site on Colab; with REPOSITORY_URL too (a GitHub repository), the chapters get Colab and Binder
+# launch buttons.
+SITE_URL ?=
+REPOSITORY_URL ?=
+export SITE_URL REPOSITORY_URL
 book: $(STAMP)
-	$(BIN)/jupyter-book build . --path-output . --all -W -n --keep-going
-	@echo "The book is at: $(CURDIR)/_build/html/index.html"
+	$(BIN)/python -m coursetools build
+
+# Colab's launch button opens the repository's chapters: for their first cell to install the package from the
+# site, they carry its address. Write it (no re-execution needed) and commit the chapters.
+site-url: $(STAMP)
+	$(BIN)/python -m coursetools site-url $(SITE_URL)
+
+# The course package's wheel, into _build/dist/ (the site and the kit carry it; make book builds it too).
+wheel: $(STAMP)
+	$(BIN)/python -m coursetools wheel --out _build/dist
+
+# The printable edition: every page of the built site printed to A4 by Chromium, joined in the TOC's order.
+pdf: book
+	$(BIN)/python -m coursetools pdf --html _build/html --out _build/pdf/convolutional-autoencoders.pdf
 
 test: $(STAMP)
 	TF_NUM_INTRAOP_THREADS=$(TEST_THREADS) $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder --durations=15 $(PYTEST_ARGS)
 
-# Not part of make test: it executes every chapter three more times (see tools/stability.py).
+# Not part of make test: it executes every chapter three more times (see tools/coursetools/stability.py).
 test-stability: $(STAMP)
-	$(BIN)/python tools/stability.py $(NB) $(STABILITY_ARGS)
+	$(BIN)/python -m coursetools stability $(NB) $(STABILITY_ARGS)
 
 # The slow tests but the book build (tests/test_book.py) are left out: notebook execution, the browser, nbgrader
 # round trips and the right and wrong answers of every exercise (`make check NB=...` runs one chapter's).
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not notebook and not browser" -k "not slow or test_book.py" $(PYTEST_ARGS)
 
-# The editor's loop for one chapter: re-execute it, nbval, its exercise and coursework tests, the book build;
-# then what failed and where (tools/check.py).
+# The editor's loop for one chapter: the book build and the chapter's tests; re-execution and nbval first if its
+# code cells or what they run changed since the last commit (a prose edit skips them); then what failed and where
+# (tools/coursetools/check.py).
 check: $(STAMP)
-	$(BIN)/python tools/check.py $(NB)
+	$(BIN)/python -m coursetools check $(NB)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -112,63 +148,105 @@ lock:
 	$(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(LOCK_VENV)/bin/python -m pip install --quiet --dry-run --ignore-installed --report $(LOCK_VENV)/report.json -r requirements.txt
-	$(LOCK_VENV)/bin/python -m pip install --quiet packaging
-	$(LOCK_VENV)/bin/python tools/lock.py $(LOCK_VENV)/report.json > $(LOCK_VENV)/lock.txt
+	$(LOCK_VENV)/bin/python -m pip install --quiet packaging uv
+	$(LOCK_VENV)/bin/python tools/coursetools/lock.py $(LOCK_VENV)/report.json > $(LOCK_VENV)/lock.txt
+	$(LOCK_VENV)/bin/python -m pip install --quiet --dry-run --ignore-installed --report $(LOCK_VENV)/student.json -r requirements-student.txt -c $(LOCK_VENV)/lock.txt
+	$(LOCK_VENV)/bin/python tools/coursetools/lock.py $(LOCK_VENV)/student.json requirements-student.txt requirements-student-lock.txt > $(LOCK_VENV)/student-lock.txt
+	$(LOCK_VENV)/bin/python tools/coursetools/platforms.py $(LOCK_VENV)/bin/uv requirements.txt:$(LOCK_VENV)/lock.txt requirements-student.txt:$(LOCK_VENV)/student-lock.txt
 	mv $(LOCK_VENV)/lock.txt requirements-lock.txt
+	mv $(LOCK_VENV)/student-lock.txt requirements-student-lock.txt
 	rm -rf $(LOCK_VENV)
 
 execute: $(STAMP)
-	$(BIN)/python tools/execute.py $(NB)
+	$(BIN)/python -m coursetools execute $(NB)
 
 student: $(STAMP)
-	$(BIN)/python tools/coursework.py student --out _build/student
+	$(BIN)/python -m coursetools student
 
 assignments: $(STAMP)
-	$(BIN)/python tools/coursework.py assignments --out _build/nbgrader
+	$(BIN)/python -m coursetools assignments
 
 book-student: $(STAMP)
-	$(BIN)/python tools/coursework.py book-student --out _build/html-student
+	$(BIN)/python -m coursetools book-student
+
+# `make lab` runs the chapters in the student environment, .venv-student/: what running them needs and nothing of
+# the maintainer's toolchain (requirements-student.txt, about half the size of .venv), the course package from
+# src/ (editable) and the kernel configuration. Made again when what it is made from changes, like .venv.
+STUDENT_VENV ?= .venv-student
+STUDENT_FILES := Makefile requirements-student.txt requirements-student-lock.txt pyproject.toml tools/ipython_kernel_config.py
+STUDENT_DIGEST := $(shell $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha256(b"".join(open(f, "rb").read() for f in sys.argv[1:])).hexdigest()[:16])' $(STUDENT_FILES))
+STUDENT_STAMP := $(STUDENT_VENV)/.course-installed-$(STUDENT_DIGEST)
+
+$(STUDENT_STAMP):
+	@$(PYTHON) -c "$$PYTHON_CHECK"
+	@test -x $(STUDENT_VENV)/bin/python || $(PYTHON) -m venv $(STUDENT_VENV)
+	$(STUDENT_VENV)/bin/python -m pip install --quiet --upgrade pip -c requirements-student-lock.txt
+	$(STUDENT_VENV)/bin/python -m pip install --quiet -r requirements-student.txt -c requirements-student-lock.txt
+	$(STUDENT_VENV)/bin/python -m pip install --quiet --no-deps --editable .
+	mkdir -p $(STUDENT_VENV)/etc/ipython
+	cp tools/ipython_kernel_config.py $(STUDENT_VENV)/etc/ipython/ipython_kernel_config.py
+	rm -f $(STUDENT_VENV)/.course-installed*
+	touch $(STUDENT_STAMP)
+
+student-env: $(STUDENT_STAMP)
 
 # JupyterLab refuses to run as root unless told to; students do not run as root.
 # The chapters are trusted first: JupyterLab runs the stored outputs' scripts (the step-through figures and
 # self-check questions) only in a trusted notebook.
-lab: $(STAMP)
-	$(BIN)/jupyter trust $(wildcard notebooks/*.ipynb)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $$(test "$$(id -u)" = 0 && echo --allow-root)
+lab: $(STUDENT_STAMP)
+	$(STUDENT_VENV)/bin/jupyter trust $(wildcard notebooks/*.ipynb)
+	$(STUDENT_VENV)/bin/jupyter lab --notebook-dir=notebooks $$(test "$$(id -u)" = 0 && echo --allow-root)
 
-# Grading switches to unprivileged sandbox accounts (created on first use), which needs root.
-COURSE     ?= $(HOME)/courses/convolutional-autoencoders
+# Grading runs each notebook in namespaces of its own (bubblewrap: apt install bubblewrap) as an unprivileged
+# sandbox account, which needs root; it removes the accounts, locks and copies it made when it ends.
+# The course folder is named after the course id (coursetools.settings), read when the recipe runs.
+COURSE     ?= $(HOME)/courses/$$($(BIN)/python -c 'from coursetools.settings import COURSE_ID; print(COURSE_ID)')
 ASSIGNMENT ?= 01_conv2d
 JOBS       ?= 2
 grade: $(STAMP)
-	$(BIN)/python tools/grade.py autograde $(ASSIGNMENT) --course $(COURSE) --jobs $(JOBS)
+	$(BIN)/python -m classroom grade autograde $(ASSIGNMENT) --course $(COURSE) --jobs $(JOBS)
 
-# A JupyterHub on 127.0.0.1 for a trial class (tools/hub/hub.py): an instructor and STUDENTS students, local
-# accounts made by the command, nbgrader's exchange; as root. Its proxy comes from npm (tools/hub/package.json).
+# What a make grade that was killed left behind (accounts, locks, /var/lib/grading-sandbox), if no grading runs.
+grade-clean: $(STAMP)
+	$(BIN)/python -m classroom grade clean
+
+# A JupyterHub on 127.0.0.1 for a trial class (classroom/classroom/hub.py): an instructor and STUDENTS students,
+# local accounts made by the command, nbgrader's exchange; as root. Its proxy comes from npm (classroom/hub/package.json).
 STUDENTS ?= 5
 HUB_PORT ?= 8000
 HUB_ROOT ?= /srv/convolutional-autoencoders-hub
-tools/hub/node_modules/.package-lock.json: tools/hub/package.json tools/hub/package-lock.json
-	cd tools/hub && npm ci --no-audit --no-fund --loglevel=error
+classroom/hub/node_modules/.package-lock.json: classroom/hub/package.json classroom/hub/package-lock.json
+	cd classroom/hub && npm ci --no-audit --no-fund --loglevel=error
 
-hub: $(STAMP) tools/hub/node_modules/.package-lock.json
-	$(BIN)/python tools/hub/hub.py start --students $(STUDENTS) --port $(HUB_PORT) --root $(HUB_ROOT)
+hub: $(STAMP) classroom/hub/node_modules/.package-lock.json
+	$(BIN)/python -m classroom hub start --students $(STUDENTS) --port $(HUB_PORT) --root $(HUB_ROOT)
 
 hub-stop: $(STAMP)
-	$(BIN)/python tools/hub/hub.py stop --root $(HUB_ROOT)
+	$(BIN)/python -m classroom hub stop --root $(HUB_ROOT)
 
 # Not part of make test (several minutes, most of it grading): the whole coursework cycle through a hub.
-test-hub: $(STAMP) tools/hub/node_modules/.package-lock.json
-	COURSE_HUB_TEST=1 $(BIN)/python -m pytest tests/test_hub.py -s --durations=5 $(PYTEST_ARGS)
+test-hub: $(STAMP) classroom/hub/node_modules/.package-lock.json
+	COURSE_HUB_TEST=1 $(BIN)/python -m pytest classroom/tests/test_hub.py -s --durations=5 $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python tools/bench.py --out _build/bench.json $(BENCH_ARGS)
+	$(BIN)/python -m coursetools bench $(BENCH_ARGS)
+
+# What grading costs (the classroom's benchmark): per student through make grade's sandbox, or, with CLASS=N, a
+# class of N graded with 1, 2 and 4 workers (as root).
+CLASS ?= 0
+bench-class: $(STAMP)
+	$(BIN)/python -m classroom bench $(if $(filter-out 0,$(CLASS)),--class $(CLASS)) $(BENCH_ARGS)
+
+# Trains the chapters' decoder shapes briefly (cached in _build/explorer-bench/), writes pages with explorers and
+# drags their point in Chromium, with and without a CPU slowed down 4 times; prints redraws a second.
+bench-explorer: $(STAMP)
+	$(BIN)/python tests/explorer_pages.py bench
 
 # Not part of make test (most of an hour on 2 cores): each experiment of course.experiments over its seeds, with the
 # chapters' own functions; writes src/course/evidence.json, which the chapters cite and tests/test_evidence.py keeps
 # fresh. EVIDENCE_ARGS="--only 03-sweep" measures some experiments, "--list" says which entries are stale.
 evidence: $(STAMP)
-	$(BIN)/python tools/evidence.py $(EVIDENCE_ARGS)
+	$(BIN)/python -m coursetools evidence $(EVIDENCE_ARGS)
 
 # A course with grades is never deleted by a clean: the live course belongs outside _build/.
 clean:
@@ -178,4 +256,4 @@ clean:
 	rm -rf _build .pytest_cache
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(STUDENT_VENV)

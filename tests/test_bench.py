@@ -1,4 +1,4 @@
-"""make bench's bookkeeping (tools/bench.py): the run times it writes and the chapters it accepts. The timing itself
+"""make bench's bookkeeping (coursetools.bench): the run times it writes and the chapters it accepts. The timing itself
 is measured by running `make bench`, never asserted in a test."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-import bench
+from coursetools import bench
 
 
 def test_run_times_of_some_chapters_replace_only_theirs(tmp_path):
@@ -31,11 +31,3 @@ def test_a_chapter_that_is_not_in_the_toc_is_refused_before_anything_runs(capsys
     assert stop.value.code == 2
     error = capsys.readouterr().err
     assert "no chapter 06_gan in _toc.yml" in error and "04_autoencoders_at_work" in error
-
-
-def test_a_class_chapter_that_is_not_in_the_toc_is_refused_before_anything_runs(capsys):
-    # before the chapters are timed (about 12 minutes), not after them
-    with pytest.raises(SystemExit) as stop:
-        bench.main(["--class", "2", "--class-chapters", "01_conv2d,07_flow", "--only-class"])
-    assert stop.value.code == 2
-    assert "--class-chapters: no chapter 07_flow in _toc.yml" in capsys.readouterr().err

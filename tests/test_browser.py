@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sitecheck import toc_pages
+from coursetools.sitecheck import toc_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -195,28 +195,6 @@ def test_search_finds_a_word_of_the_course(page):
     assert found & set(TOC_PAGES), f"searching 'transposed' found no page of the TOC: {page.inner_text(summary)!r}"
 
 
-BROKEN_PAGE = r"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Broken</title>
-<script src="https://cdn.example.invalid/library.js"></script></head>
-<body><article class="bd-article"><h1>Broken</h1>
-<p>Raw math left as source: $x^2$.</p> <p><span class="math notranslate nohighlight">\(z\)</span></p>
-<img src="missing.png" alt="a missing picture">
-<div class="cell tag_hide-input"><div class="cell_input"><pre>print("shown")</pre></div></div>
-<script>console.error("something broke");</script>
-</article></body></html>
-"""
-
-
-def test_the_checks_catch_each_kind_of_fault(page, tmp_path):
-    (tmp_path / "broken.html").write_text(BROKEN_PAGE)
-    with serve(tmp_path) as url:
-        problems = "\n".join(reader_problems(page, url + "broken.html"))
-    faults = ["refused): https://cdn.example.invalid/library.js", "console: something broke", "HTTP 404",
-              "raw math in the text: $x^2$", "math not typeset: \\(z\\)", "visible before it is toggled"]  # fmt: skip
-    for fault in faults:
-        assert fault in problems, f"the checks miss: {fault}\n{problems}"
-
-
 # --------------------------------------------------------------------------------------------------
 # Step-through figures and self-check questions (course.step_through, course.self_check)
 # --------------------------------------------------------------------------------------------------
@@ -264,8 +242,31 @@ def test_step_through_works_from_a_file(page, html):
     check_stepping(page.locator("figure.ca-st").first)
 
 
-def test_step_through_is_a_static_strip_for_readers_who_prefer_no_motion(browser, base_url):
+@pytest.mark.parametrize("path", STEP_PAGES)
+def test_step_through_steps_without_motion_for_readers_who_ask_for_none(browser, base_url, path):
+    """Under prefers-reduced-motion: Previous and Next, one frame at a time, no Play and nothing that moves."""
     context = browser.new_context(base_url=base_url, reduced_motion="reduce", service_workers="block")
+    try:
+        page = context.new_page()
+        page.goto(path)
+        figures = page.locator("figure.ca-st")
+        for index in range(figures.count()):
+            figure = figures.nth(index)
+            assert figure.locator(".ca-st-controls").is_visible(), f"figure {index + 1}: no Previous/Next"
+            assert not figure.locator("[data-step=play]").is_visible(), f"figure {index + 1}: Play is offered"
+            assert figure.locator(".ca-st-frame:visible").count() == 1, f"figure {index + 1}: frames stacked"
+            figure.locator("[data-step=next]").click()
+            assert frame_number(figure) == 2
+            figure.page.wait_for_timeout(1_700 if index == 0 else 0)
+            assert frame_number(figure) == 2, "the figure moved by itself"
+            figure.locator("[data-step=prev]").click()
+            assert frame_number(figure) == 1
+    finally:
+        context.close()
+
+
+def test_step_through_shows_every_frame_where_scripts_do_not_run(browser, base_url):
+    context = browser.new_context(base_url=base_url, java_script_enabled=False, service_workers="block")
     try:
         page = context.new_page()
         page.goto(STEP_PAGES[0])
@@ -275,6 +276,32 @@ def test_step_through_is_a_static_strip_for_readers_who_prefer_no_motion(browser
         assert not figure.locator(".ca-st-controls").is_visible()
     finally:
         context.close()
+
+
+def test_step_through_key_draws_each_mark_as_the_grids_do(page):
+    """Every mark a figure uses has a sample cell in its key, styled as the grid cells with that mark; padding
+    zeros and inserted zeros look different (chapter 2's zero insertion has both)."""
+    open_page(page, STEP_PAGES[1])
+    figure = page.locator("figure.ca-st", has=page.locator(".m-inserted")).first
+    style = """e => { const s = getComputedStyle(e); return [s.fontStyle, s.borderTopStyle, s.backgroundImage,
+                        s.backgroundColor, s.fontWeight, s.textDecorationLine].join('|'); }"""
+    used = set(
+        figure.evaluate(
+            "f => [...new Set([...f.querySelectorAll('td[class]')].flatMap(td => "
+            "[...td.classList].filter(c => c.startsWith('m-'))))]"
+        )
+    )
+    assert {"m-padding", "m-inserted"} <= used, used
+    for mark in used:
+        swatch = figure.locator(f".ca-st-key .ca-swatch.{mark}")
+        assert swatch.count() == 1, f"the key has no sample of {mark}"
+        cell = figure.locator(f"td.{mark}:not(.m-window):not(.m-current)").first
+        if cell.count():
+            assert swatch.evaluate(style) == cell.evaluate(style), f"the key's {mark} differs from the grid's"
+    padding, inserted = (
+        figure.locator(f".ca-st-key .ca-swatch.{m}").evaluate(style) for m in ("m-padding", "m-inserted")
+    )
+    assert padding != inserted, "padding zeros and inserted zeros look the same"
 
 
 def test_self_check_questions_answer_a_right_and_a_wrong_click(page):
@@ -350,3 +377,186 @@ def test_a_code_line_of_80_characters_fits_its_box_on_a_laptop_screen(page):
     )
     short = [length for length in scrolling if length <= 80]
     assert not short, f"code boxes that scroll sideways although their longest line is 80 characters or less: {short}"
+
+
+# --------------------------------------------------------------------------------------------------
+# What a reader sees (issue: the lesson, not the machinery)
+# --------------------------------------------------------------------------------------------------
+CHAPTER_PAGES = [path for path in TOC_PAGES if path.startswith("notebooks/")]
+GRAVE = ("critical", "serious")
+# axe's rules about landmarks and their names (moderate): each widget is a region with a name of its own.
+LANDMARK_RULES = ("landmark-unique", "landmark-no-duplicate-main", "landmark-one-main", "region")
+
+
+def axe_problems(page, context=None, impacts=GRAVE, rules=None) -> list[str]:
+    """axe-core's violations on the page (or within ``context``) of the given impacts or rules. axe is
+    injected once per page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(Axe().axe_script)
+    violations = page.evaluate(
+        "([context, options]) => axe.run(context || document, options).then(r => r.violations)",
+        [context, {"resultTypes": ["violations"]}],
+    )
+    return [
+        f"{v['impact']}: {v['id']} ({len(v['nodes'])} elements: {v['nodes'][0]['target']}): {v['help']}"
+        for v in violations
+        if v["impact"] in impacts or (rules and v["id"] in rules)
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", STEP_PAGES)
+def test_axe_on_every_frame_of_every_widget(browser, base_url, path, scheme):
+    """axe-core on the step-throughs and self-checks of a page, in the light and the dark theme: no serious
+    or critical violation (captions at least 4.5:1 among them). Once as the page opens (the controls and the
+    first frame of each step-through), once with every frame of every step-through shown at once (the frames
+    as the stepping shows them one by one: the same cells, styles and captions)."""
+    context = browser.new_context(base_url=base_url, color_scheme=scheme, service_workers="block",
+                                  viewport={"width": 1280, "height": 900})  # fmt: skip
+    try:
+        page = context.new_page()
+        open_page(page, path)
+        assert page.evaluate("document.documentElement.dataset.theme") == scheme
+        widgets = {"include": [[".ca-w"]]}
+        problems = [f"as it opens: {p}" for p in axe_problems(page, widgets)]
+        shown = page.evaluate("""() => { let n = 0; document.querySelectorAll('figure.ca-st').forEach(f => {
+            f.querySelectorAll('.ca-st-frame').forEach(e => { e.classList.add('is-current'); n++; }); });
+            return n; }""")
+        frames = page.locator("figure.ca-st .ca-st-frame:visible").count()
+        assert frames == shown > 0, f"{frames} of {shown} frames visible"
+        problems += [f"every frame: {p}" for p in axe_problems(page, widgets)]
+        assert not problems, f"{path} ({scheme}):\n  " + "\n  ".join(sorted(set(problems)))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", CHAPTER_PAGES)
+def test_self_checks_are_numbered_through_the_chapter_and_named_apart(page, path):
+    open_page(page, path)
+    numbers = page.eval_on_selector_all(
+        "section.ca-sc form.ca-q",
+        "forms => forms.map(f => (f.querySelector('legend, .ca-prompt').textContent.match(/^Question (\\d+)\\./) || [])[1])",
+    )
+    assert numbers, f"{path}: no self-check questions"
+    assert numbers == [str(n) for n in range(1, len(numbers) + 1)], f"{path}: questions numbered {numbers}"
+    names = page.eval_on_selector_all(
+        "section.ca-sc", "ss => ss.map(s => document.getElementById(s.getAttribute('aria-labelledby')).textContent)"
+    )
+    assert len(set(names)) == len(names), f"{path}: self-checks share a name: {names}"
+    landmarks = axe_problems(page, impacts=(), rules=LANDMARK_RULES)
+    assert not landmarks, f"{path}:\n  " + "\n  ".join(landmarks)
+
+
+# Boxes that scroll sideways at 1280 px (code cells and their outputs), counted with every fold open. The
+# exceptions, each with its reason:
+# - chapters 3-5: their code and printed lines are being brought under 80 characters with the chapters' other
+#   edits (issue 36); the counts below are theirs at the time of writing, and the test fails when a chapter
+#   has more, or fewer (then lower its count here).
+KNOWN_SIDEWAYS = {
+    "notebooks/03_conv_autoencoder.html": {"code": 3, "output": 4},
+    "notebooks/04_autoencoders_at_work.html": {"code": 42, "output": 9},
+    "notebooks/05_variational_autoencoder.html": {"code": 8, "output": 2},
+}
+SIDEWAYS = """() => {
+  document.querySelectorAll('article details').forEach(d => d.open = true);
+  const scrolls = e => e.scrollWidth > e.clientWidth + 1;
+  const code = [...document.querySelectorAll('article.bd-article .cell_input pre')]
+    .filter(scrolls)
+    .map(b => `+${b.scrollWidth - b.clientWidth} px: ${b.textContent.split('\\n').find(l => l.length > 80) || ''}`);
+  const output = [];
+  for (const box of document.querySelectorAll('article.bd-article .cell_output > *')) {
+    const wide = [box, ...box.querySelectorAll('*')].find(e => {
+      const s = getComputedStyle(e);
+      return ['auto', 'scroll'].includes(s.overflowX) && scrolls(e);
+    });
+    if (wide) output.push(`+${wide.scrollWidth - wide.clientWidth} px: ${wide.textContent.trim().slice(0, 70)}`);
+  }
+  return {code, output};
+}"""
+
+
+@pytest.mark.parametrize("path", CHAPTER_PAGES)
+def test_no_code_or_output_box_scrolls_sideways_on_a_laptop(page, path):
+    open_page(page, path)
+    boxes = page.evaluate(SIDEWAYS)
+    known = KNOWN_SIDEWAYS.get(path, {"code": 0, "output": 0})
+    for kind in ("code", "output"):
+        assert len(boxes[kind]) <= known[kind], (
+            f"{path}: {len(boxes[kind])} {kind} boxes scroll sideways at 1280 px (allowed: {known[kind]}):\n  "
+            + "\n  ".join(boxes[kind])
+        )
+        assert len(boxes[kind]) == known[kind], (
+            f"{path}: {len(boxes[kind])} {kind} boxes scroll sideways, fewer than the {known[kind]} listed in "
+            "KNOWN_SIDEWAYS: lower the count there"
+        )
+
+
+@pytest.mark.parametrize("path", CHAPTER_PAGES)
+def test_phone_tables_scroll_with_a_cue_and_figures_open_full_size(browser, base_url, path):
+    """At 390 px: a table wider than the column scrolls in its own box, which shows a shadow at the side
+    with more to see and takes the keyboard's focus; no word or code breaks inside a cell. A figure drawn
+    smaller than its image links to the full-size image (a tap opens it to be zoomed)."""
+    context = browser.new_context(base_url=base_url, viewport=PHONE, service_workers="block")
+    try:
+        page = context.new_page()
+        page.goto(path)
+        page.wait_for_load_state("load")
+        tables = page.evaluate("""() => [...document.querySelectorAll('article.bd-article table')].map(t => {
+            const box = t.closest('.pst-scrollable-table-container');
+            const wide = box ? box.scrollWidth > box.clientWidth + 1 : t.offsetWidth > t.parentElement.clientWidth;
+            return {text: t.textContent.trim().slice(0, 40), wide, inBox: !!box,
+                    cue: box ? getComputedStyle(box).backgroundImage.includes('gradient') : false,
+                    focusable: box ? box.tabIndex >= 0 : false,
+                    broken: [...t.querySelectorAll('code')].filter(c => c.getClientRects().length > 1).map(c => c.textContent),
+                    wraps: [...t.querySelectorAll('td, th')].some(c => getComputedStyle(c).overflowWrap !== 'normal')};
+        })""")
+        problems = []
+        for table in tables:
+            if table["wide"] and not (table["inBox"] and table["cue"] and table["focusable"]):
+                problems.append(f"table {table['text']!r}: wider than the screen without a scroll box and its cue")
+            if table["broken"] or table["wraps"]:
+                problems.append(f"table {table['text']!r}: words or code broken inside a cell: {table['broken']}")
+        figures = page.evaluate("""() => [...document.querySelectorAll('article.bd-article .cell_output img')].map(i => ({
+            src: i.src, shrunk: i.getBoundingClientRect().width < i.naturalWidth - 1,
+            link: i.closest('a[href]') ? i.closest('a[href]').href : null}))""")
+        problems += [f"figure {f['src']}: shrunk, with no link to the full-size image" for f in figures
+                     if f["shrunk"] and f["link"] != f["src"]]  # fmt: skip
+        assert not problems, f"{path}:\n  " + "\n  ".join(problems)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", STEP_PAGES)
+def test_print_shows_every_frame_no_answer_and_no_clipped_code(page, path):
+    """As printed (the theme's PDF button, a browser's print): each step-through is the strip of its frames
+    without buttons, self-checks show no answer, folded code stays out, and no code or output is cut off."""
+    open_page(page, path)
+    page.set_viewport_size({"width": 794, "height": 1123})  # an A4 page at 96 dpi
+    page.emulate_media(media="print")
+    seen = page.evaluate("""() => ({
+        frames: [...document.querySelectorAll('figure.ca-st')].map(f =>
+            [f.querySelectorAll('.ca-st-frame').length,
+             [...f.querySelectorAll('.ca-st-frame')].filter(e => e.checkVisibility({visibilityProperty: true})).length,
+             f.querySelector('.ca-st-controls').checkVisibility()]),
+        answers: [...document.querySelectorAll('section.ca-sc details, section.ca-sc .ca-live')].filter(e => e.checkVisibility()).length,
+        folded: [...document.querySelectorAll('details.hide:not([open]) .cell_input')].filter(e => e.checkVisibility()).length,
+        clipped: [...document.querySelectorAll('article.bd-article pre')].filter(p => p.checkVisibility() && p.scrollWidth > p.clientWidth + 1).map(p => p.textContent.slice(0, 60)),
+    })""")
+    page.emulate_media(media="screen")
+    strips = seen["frames"]
+    assert strips and all(total == shown and not controls for total, shown, controls in strips), strips
+    assert seen["answers"] == 0, "self-check answers or feedback on paper"
+    assert seen["folded"] == 0, "folded code on paper"
+    assert not seen["clipped"], f"code cut off at the margin: {seen['clipped']}"
+
+
+@pytest.mark.parametrize("path", CHAPTER_PAGES)
+def test_chapter_page_transfers_at_most_2_mb(browser, html, path):
+    """As Chromium loads it from a host that gzip-compresses text: the page, all it loads, MathJax's parts
+    and the fonts its glyphs need (make bench prints the figures for every page)."""
+    from coursetools.sitecheck import transferred
+
+    (row,) = transferred(html, [path], browser=browser)
+    assert row["transferred"] <= 2_000_000, f"{path}: {row['transferred'] / 1e6:.2f} MB in {row['requests']} requests"

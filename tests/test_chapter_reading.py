@@ -22,7 +22,7 @@ import re
 
 import pytest
 
-from conftest import NOTEBOOKS
+from coursetools.settings import NOTEBOOKS
 
 CHAPTERS = ["03_conv_autoencoder", "04_autoencoders_at_work", "05_variational_autoencoder"]
 HIDDEN_INPUT = {"hide-input", "remove-input", "remove-cell"}

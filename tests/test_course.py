@@ -7,7 +7,6 @@ import os
 import re
 import sys
 import types
-from pathlib import Path
 
 import matplotlib
 
@@ -17,6 +16,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import course  # noqa: E402
+from coursetools.settings import NOTEBOOKS  # noqa: E402
 
 # --------------------------------------------------------------------------------------------------
 # Loader
@@ -197,8 +197,7 @@ def test_importing_course_sets_the_course_figure_resolution(tmp_path):
         "figure = plt.figure(figsize=(5, 2)); buffer = io.BytesIO(); figure.savefig(buffer, format='png'); "
         "print(matplotlib.rcParams['figure.dpi'], int.from_bytes(buffer.getvalue()[16:20], 'big'))"
     )
-    env = dict(os.environ, PYTHONPATH=str(Path(course.__file__).parent.parent))
-    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [str(float(course.FIGURE_DPI)), str(5 * course.FIGURE_DPI)]
 
@@ -306,62 +305,11 @@ def test_mnist_splits_holds_out_the_last_training_images(monkeypatch):
         course.mnist_splits(validation_size=6000)
 
 
-# --------------------------------------------------------------------------------------------------
-# Shape arithmetic against Keras
-# --------------------------------------------------------------------------------------------------
-
-
 @pytest.fixture(scope="module")
 def keras():
     import keras
 
     return keras
-
-
-def keras_length(keras, layer, n: int) -> int:
-    return int(layer(np.zeros((1, n, 1, 1), dtype="float32")).shape[1])
-
-
-def test_conv_output_size_with_dilation_matches_keras(keras):
-    for n in (1, 2, 5, 8):
-        for k in (1, 2, 3):
-            for stride, dilation in [(1, 1), (2, 1), (3, 1), (1, 2), (1, 3)]:
-                for padding in ("valid", "same"):
-                    effective = k + (k - 1) * (dilation - 1)
-                    if padding == "valid" and effective > n:
-                        with pytest.raises(ValueError, match="does not fit"):
-                            course.conv_output_size(n, k, stride, padding, dilation=dilation)
-                        continue
-                    layer = keras.layers.Conv2D(1, (k, 1), strides=(stride, 1), padding=padding,
-                                                dilation_rate=(dilation, 1))  # fmt: skip
-                    expected = keras_length(keras, layer, n)
-                    assert course.conv_output_size(n, k, stride, padding, dilation=dilation) == expected, (
-                        n, k, stride, dilation, padding)  # fmt: skip
-
-
-def test_conv_output_size_refuses_stride_and_dilation_together_as_keras_does(keras):
-    with pytest.raises(ValueError):
-        keras.layers.Conv2D(1, 3, strides=2, dilation_rate=2)
-    with pytest.raises(ValueError, match="cannot be combined"):
-        course.conv_output_size(9, 3, 2, "valid", dilation=2)
-
-
-def test_transposed_conv_output_size_matches_keras(keras):
-    """Kernels smaller than, equal to and larger than the stride, with and without output_padding."""
-    for n in (1, 2, 5):
-        for k in (1, 2, 3, 4):
-            for stride in (1, 2, 3):
-                for padding in ("valid", "same"):
-                    for output_padding in (None, *range(stride)):
-                        layer = keras.layers.Conv2DTranspose(
-                            1, (k, 1), strides=(stride, 1), padding=padding,
-                            output_padding=None if output_padding is None else (output_padding, 0))  # fmt: skip
-                        # Keras' own shape rule (running the layer trips oneDNN in a few of these cases)
-                        expected = layer.compute_output_shape((1, n, 1, 1))[1]
-                        got = course.transposed_conv_output_size(n, k, stride, padding, output_padding)
-                        assert got == expected, (n, k, stride, padding, output_padding)
-    with pytest.raises(ValueError, match="smaller than the stride"):
-        course.transposed_conv_output_size(4, 3, 2, "same", output_padding=2)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -447,7 +395,7 @@ def test_passed_says_the_check_found_no_mistake_without_the_value(capsys):
 # Models
 # --------------------------------------------------------------------------------------------------
 
-CHAPTER_3 = Path(__file__).resolve().parent.parent / "notebooks" / "03_conv_autoencoder.ipynb"
+CHAPTER_3 = NOTEBOOKS / "03_conv_autoencoder.ipynb"
 
 
 def chapter_3_models(keras, latent_dim: int):

@@ -1,5 +1,5 @@
-"""Tests of the chapter 1 section of the course package: shape arithmetic, the reference convolution
-and the sliding-window figures."""
+"""Tests of the chapter 1 section of the course package: where 'same' puts its zeros, the reference convolution
+and the sliding-window figures (the output-size rule is tests/test_shapes.py's)."""
 
 from __future__ import annotations
 
@@ -31,29 +31,6 @@ def tf():
 
 
 @pytest.mark.parametrize(
-    ("n", "k", "s", "padding", "expected"),
-    [
-        (4, 3, 1, "valid", 2),
-        (5, 3, 1, "same", 5),
-        (5, 3, 2, "valid", 2),
-        (5, 3, 2, "same", 3),
-        (28, 4, 4, "valid", 7),
-        (28, 3, 2, "SAME", 14),
-        (3, 5, 1, "same", 3),
-    ],
-)
-def test_conv_output_size_examples(n, k, s, padding, expected):
-    assert course.conv_output_size(n, k, s, padding) == expected
-
-
-def test_conv_output_size_rejects_what_tensorflow_rejects():
-    with pytest.raises(ValueError, match="does not fit"):
-        course.conv_output_size(4, 5, 1, "valid")
-    with pytest.raises(ValueError, match="'valid' or 'same'"):
-        course.conv_output_size(4, 3, 1, "full")
-
-
-@pytest.mark.parametrize(
     ("n", "k", "s", "expected"),
     [(5, 3, 1, (1, 1)), (6, 3, 2, (0, 1)), (5, 3, 2, (1, 1)), (4, 2, 1, (0, 1)), (7, 1, 3, (0, 0)), (2, 5, 1, (2, 2))],
 )
@@ -68,8 +45,9 @@ def test_conv_padding_per_axis():
         course.conv_padding((6, 5), 3, 2, "causal")
 
 
-def test_shape_arithmetic_and_reference_match_tensorflow(tf):
-    """Output sizes, 'same' padding positions and values agree with tf.nn.conv2d, rectangles included."""
+def test_reference_computes_what_tensorflow_computes(tf):
+    """Values (and so the 'same' zeros' places) agree with tf.nn.conv2d, rectangles and per-axis strides included;
+    the output-size rule itself is tests/test_shapes.py's."""
     rng = np.random.default_rng(0)
     for height, width in [(1, 1), (4, 4), (5, 7), (6, 3), (9, 8)]:
         for kernel_shape in [(1, 1), (2, 3), (3, 3), (4, 2)]:
@@ -85,11 +63,6 @@ def test_shape_arithmetic_and_reference_match_tensorflow(tf):
                     result = course.conv2d_reference(image, kernel, strides, padding)
                     assert result.shape == expected.shape, (height, width, kernel_shape, strides, padding)
                     np.testing.assert_allclose(result, expected, atol=1e-5)
-                    stride_h, stride_w = course.shapes._pair(strides)
-                    assert result.shape == (
-                        course.conv_output_size(height, kernel_shape[0], stride_h, padding),
-                        course.conv_output_size(width, kernel_shape[1], stride_w, padding),
-                    )
 
 
 def test_reference_is_cross_correlation():

@@ -1,4 +1,4 @@
-"""The coursework conversion (tools/coursework.py): student notebooks, the nbgrader course, the solution-free
+"""The coursework conversion (coursetools.coursework): student notebooks, the nbgrader course, the solution-free
 site, and the instructors' page kept in step with the chapters.
 
 The conversion is tested on a small chapter written to the exercise conventions, then on every chapter
@@ -9,6 +9,7 @@ no reference to something that is not there.
 from __future__ import annotations
 
 import html as html_module
+import io
 import re
 from pathlib import Path
 
@@ -17,11 +18,10 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-import chapters as toc
-import coursework
-import exercises
-from conftest import ROOT
-from exercises import nbgrader as meta
+from coursetools import chapters as toc
+from coursetools import coursework, exercises
+from coursetools.exercises import nbgrader as meta
+from coursetools.settings import CELL_TIMEOUT, COURSE_ID, GRADING_CELL_TIMEOUT, KERNEL_CONFIG, ROOT
 
 CHAPTERS = toc.chapters()
 NUMBERS = coursework.chapter_numbers()
@@ -58,6 +58,15 @@ def secret_lines(notebook) -> set[str]:
         for line in region.splitlines()
         if len(line.strip()) >= 8 and not line.strip().startswith("#") and line.strip() not in public
     }
+
+
+def assert_no_secret(chapter: Path, text: str, where: str) -> None:
+    """What a student receives of a chapter (a notebook's cells, a page's text) holds none of its solutions'
+    or hidden tests' lines, nor their markers. The one check of every form a student receives: the student
+    notebook, nbgrader's release (tests/test_nbgrader.py), the solution-free site."""
+    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text, f"{where}: a solution or hidden-test marker"
+    leaked = sorted(line for line in secret_lines(read(chapter)) if line in text)
+    assert not leaked, f"{where}: solution or hidden-test lines: {leaked[:5]}"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -144,7 +153,9 @@ def assert_plain(notebook, where: str) -> None:
 
 
 def test_markup_becomes_plain_markdown():
-    converted = coursework.convert_notebook(tiny_chapter(), 2)
+    source = tiny_chapter()
+    converted = coursework.convert_notebook(source, 2)
+    assert source == tiny_chapter(), "the source notebook is not modified"
     intro, prompt = converted.cells[0].source, converted.cells[5].source
     assert intro.startswith(
         "## Sums\n\nAs Dumoulin and Visin (2016) show, and (LeCun et al., 1998). See Sums, the exercise, "
@@ -160,18 +171,6 @@ def test_markup_becomes_plain_markdown():
 def test_links_to_missing_files_become_text():
     converted = coursework.convert_notebook(tiny_chapter(), 2, links={"01_conv2d.ipynb"})
     assert "and chapter 2." in converted.cells[0].source
-
-
-def test_student_notebook_stubs_solutions_drops_hidden_tests_and_outputs():
-    source = tiny_chapter()
-    student = coursework.student_notebook(source, 2)
-    by_id = {c.id: c for c in student.cells}
-    assert by_id["ex-demo-sum-solution"].source == coursework.CODE_STUB
-    check = by_id["ex-demo-sum-check"]
-    assert "HIDDEN TESTS" not in check.source and "total == 6" not in check.source
-    assert check.source.startswith("course.expect_type") and meta(check)["points"] == 2
-    assert all(c.outputs == [] and c.execution_count is None for c in student.cells if c.cell_type == "code")
-    assert "sum(values)" in source.cells[7].source, "the source notebook is not modified"
 
 
 def test_assignment_notebook_keeps_solutions_and_hidden_tests():
@@ -193,7 +192,7 @@ def test_site_notebook_has_no_solutions_hidden_tests_or_check_outputs():
     assert site.cells[ids.index("fig")].outputs, "teaching outputs stay"
 
 
-def test_nbgrader_config_sets_course_timeout_and_kernel_arguments():
+def test_nbgrader_config_sets_the_course_id_and_the_time_limit():
     text = coursework.nbgrader_config()
     config = {}
 
@@ -207,11 +206,9 @@ def test_nbgrader_config_sets_course_timeout_and_kernel_arguments():
     root = Section()
     exec(compile(text, "nbgrader_config.py", "exec"), {"get_config": lambda: root})
     config = root
-    assert config["CourseDirectory"]["course_id"] == coursework.COURSE_ID
-    assert config["Execute"]["timeout"] >= 3 * 180, "a wide margin over the longest training cell (3 minutes)"
-    assert "--IPKernelApp.capture_fd_output=False" in config["Execute"]["extra_arguments"]
-    kernel_config = (ROOT / "tools" / "ipython_kernel_config.py").read_text()
-    assert "c.IPKernelApp.capture_fd_output = False" in kernel_config, "the same setting as the course's kernels"
+    assert config["CourseDirectory"]["course_id"] == COURSE_ID
+    assert config["Execute"]["timeout"] == GRADING_CELL_TIMEOUT
+    # its kernel arguments keep file descriptor 2 out of graded cells: tests/test_nbgrader.py runs nbgrader on it
 
 
 def test_exercise_of_a_check_id():
@@ -392,13 +389,8 @@ class TestChapter:
         assert headings == [(e.number, e.title) for e in exercises.chapter(chapter).exercises]
 
     def test_no_solution_or_hidden_test_survives(self, chapter, student_dir):
-        source = read(chapter)
-        secret = secret_lines(source)
         generated = read(student_dir / chapter.name)
-        text = "\n".join(c.source for c in generated.cells)
-        leaked = sorted(line for line in secret if line in text)
-        assert not leaked, f"solution or hidden-test lines in the student version: {leaked[:5]}"
-        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+        assert_no_secret(chapter, "\n".join(c.source for c in generated.cells), f"student {chapter.name}")
 
     def test_checks_are_kept_with_their_points(self, chapter, student_dir):
         def checks(notebook):
@@ -415,10 +407,11 @@ class TestChapter:
                 assert "raise NotImplementedError()" in code.source
 
     @pytest.mark.slow
+    @pytest.mark.runs_code
     def test_running_it_stops_first_at_an_exercise_stub(self, chapter, student_dir):
         generated = read(student_dir / chapter.name)
         client = NotebookClient(
-            generated, kernel_name="python3", timeout=900, resources={"metadata": {"path": str(student_dir)}}
+            generated, kernel_name="python3", timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(student_dir)}}
         )
         with pytest.raises(CellExecutionError) as info:
             client.execute()
@@ -441,11 +434,8 @@ def test_book_student_builds_without_solutions_hidden_tests_or_check_outputs(tmp
     for chapter in CHAPTERS:
         source = read(chapter)
         page = (html / chapter.relative_to(ROOT)).with_suffix(".html").read_text()
-        text = re.sub(r"<[^>]+>", "", page)
-        text = html_module.unescape(text)
-        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
-        leaked = sorted(line for line in secret_lines(source) if line in text)
-        assert not leaked, f"{chapter.name}: solution or hidden-test lines on the student site: {leaked[:5]}"
+        text = html_module.unescape(re.sub(r"<[^>]+>", "", page))
+        assert_no_secret(chapter, text, f"{chapter.name} on the student site")
         for check in (c for c in source.cells if meta(c).get("grade")):
             for output in check.get("outputs", []):
                 shown = "".join(output.get("text", "")).strip()
@@ -453,10 +443,26 @@ def test_book_student_builds_without_solutions_hidden_tests_or_check_outputs(tmp
         assert text.count("Exercise ") >= 1
         found = DANGLING.search(text)
         assert not found, f"{chapter.name}: the student site refers to what it does not show: {found.group(0)!r}"
+    # its course kit: the student notebooks and the student edition of the package
+    import zipfile
+
+    from coursetools.kit import KIT, KIT_FOLDER
+
+    with zipfile.ZipFile(html / KIT) as kit:
+        names = kit.namelist()
+        for chapter in CHAPTERS:
+            kit_notebook = nbformat.reads(kit.read(f"{KIT_FOLDER}/{chapter.name}").decode(), as_version=4)
+            text = "\n".join(cell.source for cell in kit_notebook.cells)
+            assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text, chapter.name
+            assert coursework.CODE_STUB in text, f"{chapter.name}: the kit's notebook is not the student notebook"
+        (wheel,) = [name for name in names if name.endswith(".whl")]
+        with zipfile.ZipFile(io.BytesIO(kit.read(wheel))) as package:
+            modules = package.namelist()
+    assert "course/__init__.py" in modules and "course/answers.py" not in modules
 
 
 # --------------------------------------------------------------------------------------------------
-# repo2docker / JupyterHub: postBuild in a fresh environment
+# repo2docker (Binder, a JupyterHub image): binder/postBuild in a fresh environment
 # --------------------------------------------------------------------------------------------------
 
 KERNEL_PROBE = r"""
@@ -498,18 +504,25 @@ def kernel_outputs(python: Path) -> list[dict]:
 
 @pytest.mark.slow
 def test_postbuild_installs_the_kernel_configuration_in_a_fresh_environment(tmp_path):
-    """repo2docker runs postBuild after installing requirements.txt: afterwards a kernel of that environment
-    imports TensorFlow and nothing written to file descriptor 2 lands in the cell. Without postBuild, it does."""
+    """repo2docker runs binder/postBuild after installing binder/requirements.txt: afterwards the environment has
+    the course package, and a kernel of it imports TensorFlow and nothing written to file descriptor 2 lands in
+    the cell. Without postBuild, it does.
+    (The kernels of the course environment read the same configuration, tools/ipython_kernel_config.py; those
+    that nbgrader starts get the setting as an argument, tests/test_nbgrader.py.)"""
     import os
     import subprocess
 
-    assert (ROOT / "runtime.txt").read_text().strip() == "python-3.11"
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
     python = fresh_environment(tmp_path / "hub")
-    env = dict(os.environ, PATH=f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    result = subprocess.run(["bash", str(ROOT / "postBuild")], capture_output=True, text=True, env=env)
+    # pip builds the package with the setuptools it sees (PIP_NO_BUILD_ISOLATION=0, pip's inverted spelling of
+    # --no-build-isolation), offline; repo2docker's pip fetches one
+    env = dict(os.environ, PATH=f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}", PIP_NO_BUILD_ISOLATION="0")
+    result = subprocess.run(["bash", str(ROOT / "binder" / "postBuild")], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     installed = tmp_path / "hub" / "etc" / "ipython" / "ipython_kernel_config.py"
-    assert installed.read_text() == (ROOT / "tools" / "ipython_kernel_config.py").read_text()
+    assert installed.read_text() == KERNEL_CONFIG.read_text()
+    where = subprocess.run([str(python), "-c", "import course; print(course.__file__)"], capture_output=True, text=True)
+    assert where.stdout.startswith(str(tmp_path / "hub")), where.stdout + where.stderr  # installed into the image
     outputs = kernel_outputs(python)
     assert [o.get("name") for o in outputs] == ["stdout"] and outputs[0]["text"] == "2\n", outputs
 

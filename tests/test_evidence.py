@@ -19,7 +19,7 @@ import pytest
 
 import course
 import course.evidence_record as record
-from conftest import NOTEBOOKS
+from coursetools.settings import NOTEBOOKS
 from course.experiments import EXPERIMENTS
 
 # a missing file fails every entry's test with what to run (not the collection of this file)

@@ -1,5 +1,5 @@
 """One harness for the exercises of every chapter listed in `_toc.yml`, on the exercise model of
-tools/exercises.py (which also says the format of an exercise and of its table tests/exercises/<stem>.py).
+coursetools.exercises (which also says the format of an exercise and of its table tests/exercises/<stem>.py).
 
 For every check cell the harness builds a namespace as a student's kernel would have it (the chapter's `setup`
 cell, the exercise's `-data` cells, the table's `context` stand-ins for slow earlier cells, the solution
@@ -12,8 +12,9 @@ cells), puts an answer into it and runs the check cell:
 
 It also checks the form the conventions give an exercise (cell sequence, ids, tags, nbgrader metadata), a table
 entry for every exercise and check, visible parts without `assert` and without the answer in their stored
-output, teaching cells that do not use names only a solution defines, and the pages that list the chapters and
-their exercises. The right and wrong answer cases are marked `slow` (`make check NB=...` runs a chapter's).
+output, and teaching cells that do not use names only a solution defines. The right and wrong answer cases are
+marked `slow` (`make check NB=...` runs a chapter's); the lists of exercises in the book's pages are
+tests/test_pages.py's.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ import re
 import numpy as np
 import pytest
 
-import exercises
-from conftest import ROOT
+from coursetools import exercises
 
 CHAPTERS = exercises.chapters()
 BY_CHAPTER = pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.path.stem)
@@ -136,6 +136,7 @@ def test_a_check_may_fold_its_code_on_the_site_and_carries_no_other_tag():
         assert accepted or any(check.id in p and "tags" in p for p in problems)
 
 
+@pytest.mark.runs_code
 @BY_CHAPTER
 def test_visible_checks_neither_assert_nor_show_the_answer(chapter):
     problems = []
@@ -193,41 +194,36 @@ def test_each_check_grades_its_own_part(chapter):
     assert not problems, f"{chapter.path.name}:\n" + "\n".join(problems)
 
 
-def test_visible_part_is_what_nbgrader_releases():
-    """exercises.visible() (what the harness runs) removes exactly what nbgrader's ClearHiddenTests removes."""
-    from nbgrader.preprocessors import ClearHiddenTests
-
-    checks = [c for chapter in CHAPTERS for e in chapter.exercises for c in e.checks]
-    assert checks
-    for index, check in enumerate(checks):
-        released, _ = ClearHiddenTests().preprocess_cell(check.copy(), {}, index)
-        assert exercises.visible(check.source).strip() == released.source.strip(), check.id
-
-
 @pytest.mark.slow
+@pytest.mark.runs_code
 @pytest.mark.parametrize(
     "chapter, check_id",
     [(chapter, c.id) for chapter in CHAPTERS for e in chapter.exercises for c in e.checks],
     ids=lambda value: getattr(getattr(value, "path", None), "stem", value),
 )
 def test_every_fingerprint_of_a_check_is_a_wrong_answer_of_the_table(chapter, check_id):
-    """`python tools/exercises.py fingerprints` prints what the check should hold."""
+    """`python -m coursetools exercises fingerprints` prints what the check should hold."""
     _, stale = exercises.fingerprints(chapter, check_id)
     assert not stale, f"{check_id}: hints for fingerprints that no wrong answer of the table has: {stale}"
 
 
-def test_fingerprints_are_printed_as_the_call_in_the_check():
-    source = 'course.hint_if_known("total", int(total), {"5e1f0c8d2a9b": "adds one value twice"})\n'
-    assert exercises.written_hints(source) == {"total": {"5e1f0c8d2a9b": "adds one value twice"}}
-    printed = exercises.format_hints("total", {"5e1f0c8d2a9b": "adds one value twice", "0a1b": "TODO"}, source)
-    assert printed.splitlines() == [
-        'course.hint_if_known("total", int(total), {',
-        '    "5e1f0c8d2a9b": "adds one value twice",',
-        '    "0a1b": "TODO",',
-        "})",
-    ]
+@pytest.mark.slow
+@pytest.mark.runs_code
+def test_the_fingerprints_command_prints_the_call_a_check_holds(capsys):
+    """`python -m coursetools exercises fingerprints TABLE CHECK` prints, for a check whose hints match its
+    table, the very dictionary of fingerprints and hints its ``course.hint_if_known`` call holds, as a call to
+    paste into the check."""
+    chapter = next(c for c in CHAPTERS if any(e.checks for e in c.exercises) and c.table)
+    check = next(c for e in chapter.exercises for c in e.checks if exercises.written_hints(c.source))
+    assert exercises.main(["fingerprints", f"tests/exercises/{chapter.path.stem}.py", check.id]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"# {check.id}\ncourse.hint_if_known(")
+    assert exercises.written_hints(printed) == exercises.written_hints(check.source)
+    calls = [ast.unparse(node) for node in ast.walk(ast.parse(printed)) if isinstance(node, ast.Call)]
+    assert calls and all("TODO" not in call for call in calls)
 
 
+@pytest.mark.runs_code
 @pytest.mark.parametrize("chapter, check_id, kind, index", list(cases()))
 def test_check(chapter, check_id, kind, index):
     import course
@@ -254,33 +250,3 @@ def test_check(chapter, check_id, kind, index):
         assert words.lower() in str(info.value).lower(), (
             f"the hint {str(info.value)!r} does not name the mistake ({words!r})"
         )
-
-
-# --------------------------------------------------------------------------------------------------
-# The pages that list the chapters and their exercises
-# --------------------------------------------------------------------------------------------------
-
-
-def test_pages_list_every_chapter_and_exercise_of_the_toc():
-    """The README's table of chapters is the one `python tools/exercises.py pages` writes; the introduction
-    lists the chapters of `_toc.yml` in order; the instructors' table lists every exercise with its number,
-    title and points, in order."""
-    problems = []
-    readme = exercises.README.read_text(encoding="utf-8")
-    if exercises.TABLE_START not in readme or exercises.with_chapter_table(readme) != readme:
-        problems.append("README.md: the table of chapters is out of date: run `python tools/exercises.py pages`")
-    intro = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
-    listed = re.findall(r"^(\d+)\. \[[^\]]+\]\(\.\./notebooks/(\w+)\.ipynb\)", intro, flags=re.MULTILINE)
-    expected = [(str(c.number), c.path.stem) for c in CHAPTERS]
-    if listed != expected:
-        problems.append(f"book/intro.md lists the chapters {listed}, _toc.yml has {expected}")
-    instructors = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| \*\*(\d+\.\d+)\*\* ([^|]+?) \|.*\| (\d+) \|$", instructors, re.MULTILINE)
-    expected = [(e.number, e.title, str(e.points)) for c in CHAPTERS for e in c.exercises]
-    for row in sorted(set(expected) - set(rows), key=expected.index):
-        problems.append(f"book/instructors.md: no row | **{row[0]}** {row[1]} | ... | {row[2]} |")
-    for row in sorted(set(rows) - set(expected), key=rows.index):
-        problems.append(f"book/instructors.md: row {row} is no exercise of the chapters (number, title, points)")
-    if not problems and rows != expected:
-        problems.append("book/instructors.md: the exercises are not in the chapters' order")
-    assert not problems, "\n".join(problems)

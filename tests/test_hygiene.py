@@ -1,7 +1,7 @@
 """The notebooks as stored: listed in the TOC, executed, clean and small.
 
 These read the .ipynb files as JSON; nbval (run on notebooks/ by the same `make test`) re-executes them
-and compares outputs. The chapters are those of `_toc.yml` (tools/chapters.py).
+and compares outputs. The chapters are those of `_toc.yml` (coursetools.chapters).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import nbformat
 import pytest
 import yaml
 
-import chapters
-from conftest import NOTEBOOKS, ROOT
+from coursetools import chapters
+from coursetools.settings import NOTEBOOKS, ROOT
 
 CHAPTERS = chapters.chapters()
 MAX_NOTEBOOK_BYTES = 2 * 1024 * 1024
@@ -44,7 +44,7 @@ def output_text(output: dict) -> str:
 
 
 def test_every_notebook_is_a_chapter_of_the_toc():
-    """tools/chapters.py raises if a TOC entry has no file; here: no notebook is left out of the TOC."""
+    """coursetools.chapters raises if a TOC entry has no file; here: no notebook is left out of the TOC."""
     assert CHAPTERS, "_toc.yml lists no chapter"
     unlisted = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb") if p not in CHAPTERS)
     assert not unlisted, f"notebooks missing from _toc.yml: {unlisted}"
@@ -125,7 +125,7 @@ def test_config_excludes_what_is_not_the_book():
 def test_execute_joins_the_chunks_of_one_stream():
     """A cell's printing reaches the notebook in as many chunks as the kernel sent messages, which depends on
     the machine's load; the stored notebook holds one output per stream run."""
-    import execute
+    from coursetools import execute
 
     cell = nbformat.v4.new_code_cell("print('a'); print('b')")
     cell.outputs = [

@@ -22,8 +22,8 @@ import nbformat
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-import chapters as toc
-import coursework
+from coursetools import chapters as toc
+from coursetools import coursework
 from test_browser import browser_context_args, browser_type_launch_args  # noqa: F401  (Debian's Chromium)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

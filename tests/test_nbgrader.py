@@ -11,7 +11,7 @@ students, built from the chapter's exercise table (tests/exercises/<stem>.py):
 * empty: the released notebook as it is; 0 points.
 
 `nbgrader autograde` runs with the course's nbgrader_config.py (cell timeout, kernel arguments) and MNIST_NPZ;
-the feedback holds no TensorFlow log lines, and per-exercise scores come out of `tools/coursework.py scores`.
+the feedback holds no TensorFlow log lines, and per-exercise scores come out of `python -m coursetools scores`.
 """
 
 from __future__ import annotations
@@ -33,11 +33,10 @@ import nbformat
 import numpy as np
 import pytest
 
-import chapters as toc
-import coursework
-from conftest import ROOT
-from exercises import load_table, nbgrader_metadata, parse
-from test_coursework import assert_plain
+from coursetools import chapters as toc
+from coursetools import coursework
+from coursetools.exercises import load_table, nbgrader_metadata, parse
+from test_coursework import assert_no_secret, assert_plain
 
 CHAPTERS = toc.chapters()
 GRADED = CHAPTERS[:2]  # chapters 1 and 2: quick enough to grade many simulated students in a test run
@@ -90,7 +89,7 @@ def test_generate_assignment_releases_every_chapter_without_answers(course, chap
     assert (release / "course" / "__init__.py").is_file() and not (release / "course" / "answers.py").exists()
     released = nbformat.read(release / chapter.name, as_version=4)
     text = "\n".join(cell.source for cell in released.cells)
-    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+    assert_no_secret(chapter, text, f"released {chapter.name}")
     assert not re.search(r"(`{3,}|:{3,})\{[\w-]+\}|\{[a-z][\w:-]*\}`", text), "site-only markup left in the release"
     solutions = [c for c in released.cells if meta(c).get("solution") and c.cell_type == "code"]
     checks = [c for c in released.cells if meta(c).get("grade")]
@@ -139,7 +138,9 @@ def graded_output(root: Path) -> str:
 @pytest.mark.slow
 def test_nbgrader_kernels_keep_fd2_out_of_cells(tmp_path):
     """With the course's config, what a kernel writes to fd 2 (where TensorFlow's C++ logs go) is not in a
-    graded cell; with capture turned back on in the same setup, it is (so the setting is what keeps it out)."""
+    graded cell; with capture turned back on in the same setup, it is (so the setting is what keeps it out).
+    The one test of nbgrader_config()'s kernel arguments; the course environment's kernels get the same setting
+    from tools/ipython_kernel_config.py (test_coursework.py's postBuild test)."""
     tiny_assignment(tmp_path / "course")
     assert "a line from C++" not in graded_output(tmp_path / "course")
     tiny_assignment(tmp_path / "control", '\nc.Execute.extra_arguments = ["--IPKernelApp.capture_fd_output=True"]\n')
@@ -279,14 +280,15 @@ def test_autograde_scores_simulated_students_exactly(course, chapter):
         found = TF_LOG.search(re.sub(r"<[^>]+>", "", feedback))
         assert not found, f"{student}: TensorFlow log text in the feedback: {found.group(0)!r}"
 
-    # per-exercise scores: nbgrader export gives totals; tools/coursework.py scores gives every part
+    # per-exercise scores: nbgrader export gives totals; python -m coursetools scores gives every part
     nbgrader(course, "export", "--to", str(course / "grades.csv"))
     with open(course / "grades.csv") as handle:
         assert {row["student_id"] for row in csv.DictReader(handle)} >= set(students)
     result = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "tools" / "coursework.py"),
+            "-m",
+            "coursetools",
             "scores",
             "--course",
             str(course),

@@ -1,4 +1,4 @@
-"""The text form of a notebook that `git diff` shows (tools/notebook_text.py, set up by `make`)."""
+"""The text form of a notebook that `git diff` shows (tools/coursetools/notebook_text.py, set up by `make`)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import zlib
 
 import nbformat
 
-import chapters
-import notebook_text
-from conftest import ROOT
+from coursetools import chapters, notebook_text
+from coursetools.settings import ROOT
 
 
 def png(width: int, height: int) -> bytes:
@@ -44,7 +43,7 @@ def test_a_notebook_reads_as_cells_sources_and_short_outputs(tmp_path):
     path = tmp_path / "sums.ipynb"
     nbformat.write(notebook, path)
 
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "notebook_text.py"), str(path)], capture_output=True,
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "coursetools" / "notebook_text.py"), str(path)], capture_output=True,
                             text=True, check=True)  # fmt: skip
     lines = result.stdout.splitlines()
     assert lines[:3] == ["=== markdown sums-text", "## Sums", ""]
@@ -63,4 +62,7 @@ def test_every_chapter_converts_without_base64():
 
 def test_git_is_told_to_use_it_for_notebooks():
     assert "*.ipynb diff=notebook" in (ROOT / ".gitattributes").read_text().splitlines()
-    assert 'git config diff.notebook.textconv "python3 tools/notebook_text.py"' in (ROOT / "Makefile").read_text()
+    assert (
+        'git config diff.notebook.textconv "python3 tools/coursetools/notebook_text.py"'
+        in (ROOT / "Makefile").read_text()
+    )

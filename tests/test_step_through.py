@@ -1,6 +1,6 @@
 """The step-through figures: frames computed by the course package end with what Keras computes, and render offline.
 
-conv2d_frames ends with conv2d_reference's output and Conv2D's; transposed_conv_frames (scatter-add) and
+conv2d_frames ends with conv2d_reference's output (TensorFlow's, tests/test_course_ch1.py); transposed_conv_frames (scatter-add) and
 transposed_conv_zero_insertion_frames end with Conv2DTranspose's, including 'same' crops and kernels smaller
 than the stride. The browser side (the buttons step the frames) is in tests/test_browser.py.
 """
@@ -44,13 +44,11 @@ CONV_CASES = list(itertools.product([4, 5, 6], [1, 2, 3], [1, 2], ["valid", "sam
 
 
 @pytest.mark.parametrize(("n", "k", "stride", "padding"), CONV_CASES)
-def test_conv2d_frames_end_with_what_conv2d_computes(keras, n, k, stride, padding):
+def test_conv2d_frames_end_with_what_conv2d_computes(n, k, stride, padding):
+    """The last frame is the reference convolution's output (which is TensorFlow's, tests/test_course_ch1.py)."""
     image, kernel = small_ints(n, n), small_ints(k, k)
     frames = course.conv2d_frames(image, kernel, stride, padding)
     np.testing.assert_array_equal(last_output(frames), course.conv2d_reference(image, kernel, stride, padding))
-    np.testing.assert_allclose(
-        last_output(frames), keras_output(keras.layers.Conv2D, keras, image, kernel, stride, padding)
-    )
     outputs = course.conv_output_size(n, k, stride, padding) ** 2
     padded = course.conv_padding(n, k, stride, padding) != ((0, 0), (0, 0))
     assert len(frames) == outputs + padded, "one frame per output cell (and one for the padding)"
@@ -124,3 +122,23 @@ def test_step_through_renders_controls_frames_and_a_text_equivalent():
     assert lines[1] == f"Frame 1: {frames[0].text}"
     with pytest.raises(ValueError):
         course.step_through([], "nothing")
+
+
+def test_zero_insertion_shows_the_kernel_beside_its_rotation():
+    kernel = np.arange(1.0, 10.0).reshape(3, 3)
+    frames = course.transposed_conv_zero_insertion_frames(np.ones((2, 2)), kernel, 2, "valid")
+    assert [grid.label for grid in frames[0].grids][1:] == ["kernel"]
+    padded, shown, rotated = frames[2].grids
+    assert shown.label == "kernel" and rotated.label == "kernel rotated by 180°"
+    np.testing.assert_array_equal(rotated.values, np.rot90(kernel, 2))
+    marks = set().union(*padded.marks.values())
+    assert {"padding", "inserted"} <= marks, "both kinds of added zeros are marked, apart"
+
+
+def test_the_key_draws_a_sample_of_each_mark_used_and_no_other():
+    frames = course.transposed_conv_zero_insertion_frames(np.ones((2, 2)), np.ones((3, 3)), 2, "valid")
+    html = course.step_through(frames, "zero insertion").html
+    used = {m for f in frames for g in f.grids for ms in g.marks.values() for m in ms} | {"empty"}
+    for name in course.MARKS:
+        assert (f'class="ca-swatch m-{name}"' in html) == (name in used), name
+    assert course.MARKS["padding"] != course.MARKS["inserted"]

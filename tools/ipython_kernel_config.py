@@ -12,7 +12,7 @@
 c = get_config()  # noqa: F821  (provided by IPython when it loads the file)
 c.IPKernelApp.capture_fd_output = False
 
-# Grading reuses the trained weights of the reference run (tools/fitcache.py): tools/grade.py names the
+# Grading reuses the trained weights of the reference run (classroom/fitcache.py): classroom/grade.py names the
 # cache's folder and module in a grading kernel's environment. Without them (every other kernel) nothing
 # is loaded and Keras' fit is untouched.
 import os  # noqa: E402

@@ -10,8 +10,8 @@ What a student should learn stays in the notebooks. The package is split by conc
 * ``course.checks``: exercise checks, hints that name a mistake without giving the answer away;
 * ``course.grading``: what the hidden tests of the exercises record and assert;
 * ``course.runtimes``: each chapter's run time, as `make bench` measured it;
-* ``course.questions`` and ``course.widgets``: self-check questions and step-through figures, small HTML
-  widgets that work offline and without a kernel;
+* ``course.questions`` and ``course.widgets``: self-check questions, step-through figures and the latent-space
+  explorer (a trained decoder drawing in the page), small HTML widgets that work offline and without a kernel;
 * ``course.answers``: the functions that compute an exercise's answer in one call (a reference convolution, the
   step-through frames). The book's edition has it; the student edition is the package without it;
 * ``course.baselines``: what an expert tries first (PCA, the switching median, the linear least-squares

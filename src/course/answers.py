@@ -359,18 +359,26 @@ def transposed_conv_zero_insertion_frames(
     flipped = np.flip(kernel)
     label = f"stuffed and padded {grid.shape[0]}×{grid.shape[1]}"
     frames = [
-        Frame((Grid(f"input {n_h}×{n_w}", feature_map),), f"The input, {n_h}×{n_w}, stride {stride_h}."),
+        Frame(
+            (Grid(f"input {n_h}×{n_w}", feature_map), Grid("kernel", kernel)),
+            f"The input, {n_h}×{n_w}, and the kernel, stride {stride_h}.",
+        ),
         Frame(
             (Grid(f"stuffed {stuffed.shape[0]}×{stuffed.shape[1]}", stuffed, stuffed_marks),),
             f"Zero insertion: {stride_h - 1} zero(s) between neighbouring input cells, "
             f"giving {stuffed.shape[0]}×{stuffed.shape[1]} = (n - 1)·s + 1.",
         ),
         Frame(
-            (Grid(label, grid, marks, {}, (top, left)), Grid("kernel rotated by 180°", flipped)),
+            (
+                Grid(label, grid, marks, {}, (top, left)),
+                Grid("kernel", kernel),
+                Grid("kernel rotated by 180°", flipped),
+            ),
             f"Padding: {top} row(s) of zeros on top, {bottom} at the bottom, {left} column(s) on the left, "
             f"{right} on the right (k - 1 = {kernel_h - 1}"
             + (f", less the {crop_top} the 'same' crop removes" if crop_top else "")
-            + f"), so that a {kernel_h}×{kernel_w} window at stride 1 gives {out[0]}×{out[1]} outputs.",
+            + f"), so that a {kernel_h}×{kernel_w} window at stride 1 gives {out[0]}×{out[1]} outputs. The "
+            "window carries the kernel rotated by 180°: its last row comes first, each row read right to left.",
         ),
     ]
     frames += _slide_frames(

@@ -5,7 +5,7 @@ the answer (type, rank) and recognises typical mistakes: it raises ExerciseCheck
 names the mistake, never the expected value, and on success says only that no known mistake was found.
 Known wrong answers are stored as fingerprints (short digests), so reading the check reveals neither the
 answer nor the wrong values. The wrong values are written once, in the chapter's table
-tests/exercises/NN_name.py; `python tools/exercises.py fingerprints tests/exercises/NN_name.py` prints the
+tests/exercises/NN_name.py; `python -m coursetools exercises fingerprints tests/exercises/NN_name.py` prints the
 dictionaries a check holds. The graded part, between ### BEGIN HIDDEN TESTS and ### END HIDDEN TESTS,
 computes the reference and asserts; nbgrader strips it from what students receive and runs it when it
 grades.

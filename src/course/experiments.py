@@ -1,4 +1,4 @@
-"""The experiments behind the chapters' claims, which `make evidence` (tools/evidence.py) runs over several seeds.
+"""The experiments behind the chapters' claims, which `make evidence` (python -m coursetools evidence) runs over several seeds.
 
 Each :class:`Experiment` has a ``prepare`` function (what does not depend on a seed: the data, the baselines such
 as PCA or a tuned filter, a judge) and a ``run`` function (one seed: train the chapter's models with the chapter's

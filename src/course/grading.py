@@ -3,7 +3,7 @@
 A hidden test hands its answer and its reference to grade_equal, grade_close or grade_member. Each turns
 both into plain values (built-in types only: an int subclass becomes the int it holds, an array or a
 tensor the nested list of its numbers), compares them without calling any method of the answer, and
-asserts. When tools/grade.py grades, the kernel also appends each answer to the file that
+asserts. When classroom/grade.py grades, the kernel also appends each answer to the file that
 COURSE_GRADING_RECORD names, and the grader compares it in its own process with the reference recorded by
 a run of the untouched source notebook: what a submission changes in its kernel (this module's functions,
 NumPy, the answer's class, the exercise's data) changes at most its own recorded answer.
@@ -115,7 +115,7 @@ def _grade(kind, key, answer, reference, message, atol=0.0, rtol=0.0, withheld=F
 def grade_equal(key: str, answer, reference, message: str, *, withheld: bool = False) -> None:
     """Assert (in a hidden test) that ``answer`` equals ``reference`` as plain values; ``message`` says what
     to reconsider. ``key`` names the answer, unique within the notebook (repeat it in a loop). Compute the
-    reference in the call itself: tools/grade.py replaces that argument by None (``withheld=True``) in the
+    reference in the call itself: classroom/grade.py replaces that argument by None (``withheld=True``) in the
     student's kernel."""
     _grade("equal", key, answer, reference, message, withheld=withheld)
 

@@ -96,6 +96,11 @@ def forward_rounded(images, kernel, bias):
 
 EXERCISES = {
     "ex-conv2d-predict": {
+        "minutes": 5,
+        "skill": (
+            "apply the output-size rule and the parameter count $k_h k_w C D + D$ of `Conv2D` without running"
+            " anything (graded in two parts)"
+        ),
         "context": None,
         "checks": {
             "ex-conv2d-predict-check-shape": {
@@ -127,6 +132,11 @@ EXERCISES = {
         },
     },
     "ex-conv2d-by-hand": {
+        "minutes": 15,
+        "skill": (
+            "carry out a strided convolution with 'same' padding by hand, counting the zeros on each side "
+            "first, without flipping the kernel"
+        ),
         "context": None,
         "checks": {
             "ex-conv2d-by-hand-check": {
@@ -145,6 +155,11 @@ EXERCISES = {
         },
     },
     "ex-conv2d-asymmetric": {
+        "minutes": 15,
+        "skill": (
+            "place TensorFlow's 'same' zeros on each axis of a rectangular image (an odd one goes after) and "
+            "compute the output value that placement decides (graded in two parts)"
+        ),
         "context": None,
         "checks": {
             "ex-conv2d-asymmetric-check-zeros": {
@@ -185,6 +200,11 @@ EXERCISES = {
         },
     },
     "ex-conv2d-28-to-7": {
+        "minutes": 10,
+        "skill": (
+            "choose kernel, stride and padding for a given output size, and see that a stride larger than the"
+            " kernel skips pixels"
+        ),
         "context": None,
         "checks": {
             "ex-conv2d-28-to-7-check": {
@@ -209,6 +229,8 @@ EXERCISES = {
         },
     },
     "ex-conv2d-forward": {
+        "minutes": 25,
+        "skill": "write a multi-channel, multi-filter convolution from the tensor layouts, matching `Conv2D`",
         "context": None,
         "checks": {
             "ex-conv2d-forward-check": {

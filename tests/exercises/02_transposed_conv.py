@@ -90,6 +90,11 @@ def as_floats(kernel_size, stride):
 
 EXERCISES = {
     "ex-transposed-conv-shape": {
+        "minutes": 5,
+        "skill": (
+            "apply the 'valid' output-size rule of `Conv2DTranspose` and count its parameters, biases "
+            "included (graded in two parts)"
+        ),
         "context": None,
         "checks": {
             "ex-transposed-conv-shape-check-shape": {
@@ -121,6 +126,11 @@ EXERCISES = {
         },
     },
     "ex-transposed-conv-same-crop": {
+        "minutes": 15,
+        "skill": (
+            "choose `output_padding` with 'same' padding, and say which rows of the canvas the output keeps: "
+            "the mirrored convolution's padding, not Keras's size formula, decides (graded in two parts)"
+        ),
         "context": None,
         "checks": {
             "ex-transposed-conv-same-crop-check-output-padding": {
@@ -157,6 +167,11 @@ EXERCISES = {
         },
     },
     "ex-transposed-conv-small-kernel": {
+        "minutes": 10,
+        "skill": (
+            "compute a transposed convolution as a scatter-add of scaled kernels when the stamps leave gaps, "
+            "including the zero rows Keras adds after the canvas"
+        ),
         "context": None,
         "checks": {
             "ex-transposed-conv-small-kernel-check": {
@@ -179,6 +194,11 @@ EXERCISES = {
         },
     },
     "ex-transposed-conv-stamp-counts": {
+        "minutes": 20,
+        "skill": (
+            "derive, from the phases of the kernel, the stamp counts behind checkerboard artifacts for any "
+            "kernel size and stride, kernels smaller than the stride included"
+        ),
         "context": None,
         "checks": {
             "ex-transposed-conv-stamp-counts-check": {

@@ -55,6 +55,10 @@ def trained_model_context(namespace):
 
 EXERCISES = {
     "ex-autoencoder-compression": {
+        "minutes": 5,
+        "skill": (
+            "tell values from bytes: the storage types of an MNIST image (`uint8`) and of a Keras code (`float32`)"
+        ),
         "context": sizes_context,
         "checks": {
             "ex-autoencoder-compression-check": {
@@ -75,6 +79,8 @@ EXERCISES = {
         },
     },
     "ex-autoencoder-shapes-38": {
+        "minutes": 10,
+        "skill": "chain the output-size rules through the encoder for a 38 × 38 input, rounding `same` sizes up",
         "context": sizes_context,
         "checks": {
             "ex-autoencoder-shapes-38-check": {
@@ -98,6 +104,11 @@ EXERCISES = {
         },
     },
     "ex-autoencoder-typical-seven": {
+        "minutes": 15,
+        "skill": (
+            "use the encoder and decoder separately: average the codes of one class and decode the result, "
+            "minding batch and channel axes (graded in two parts)"
+        ),
         "context": trained_model_context,
         "checks": {
             "ex-autoencoder-typical-seven-check-centre": {
@@ -122,6 +133,11 @@ EXERCISES = {
         },
     },
     "ex-autoencoder-error-by-digit": {
+        "minutes": 15,
+        "skill": (
+            "measure a model per class: the validation MSE of each digit's reconstructions and the digit with"
+            " the largest (graded in two parts)"
+        ),
         "context": trained_model_context,
         "checks": {
             "ex-autoencoder-error-by-digit-check-mse": {

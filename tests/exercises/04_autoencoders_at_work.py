@@ -48,6 +48,11 @@ def _ink_block(image):
 
 EXERCISES = {
     "ex-at-work-deeper-code": {
+        "minutes": 10,
+        "skill": (
+            "chain the 'same' rule through a deeper encoder and the transposed rule through its mirror, and "
+            "see that the decoder does not undo the encoder's rounding (graded in two parts)"
+        ),
         "context": None,
         "checks": {
             "ex-at-work-deeper-code-check-code": {
@@ -72,6 +77,11 @@ EXERCISES = {
         },
     },
     "ex-at-work-strict-threshold": {
+        "minutes": 10,
+        "skill": (
+            "set an anomaly threshold for a stated false-alarm rate from normal validation scores only, and "
+            "measure its recall on test defects (graded in two parts)"
+        ),
         "context": scores_context,
         "checks": {
             "ex-at-work-strict-threshold-check-threshold": {
@@ -135,6 +145,11 @@ EXERCISES = {
         },
     },
     "ex-at-work-sneaky-defect": {
+        "minutes": 20,
+        "skill": (
+            "design a change to a digit that reconstruction error does not flag, and explain it by what the "
+            "training images show the model"
+        ),
         "context": detector_context,
         "checks": {
             "ex-at-work-sneaky-defect-check": {

@@ -9,6 +9,11 @@ _KL = float(_TERMS.sum())
 
 EXERCISES = {
     "ex-vae-kl-by-hand": {
+        "minutes": 5,
+        "skill": (
+            "apply the closed-form KL divergence between two diagonal Gaussians, with the encoder's log-"
+            "variance turned into a variance"
+        ),
         "context": None,
         "checks": {
             "ex-vae-kl-by-hand-check": {
@@ -34,6 +39,11 @@ EXERCISES = {
         },
     },
     "ex-vae-log-std": {
+        "minutes": 10,
+        "skill": (
+            "write the reparameterisation trick for an encoder with another output convention, and tell a "
+            "standard deviation from a variance"
+        ),
         "context": None,
         "checks": {
             "ex-vae-log-std-check": {
@@ -54,6 +64,11 @@ EXERCISES = {
         },
     },
     "ex-vae-beta-zero": {
+        "minutes": 5,
+        "skill": (
+            "reason about the two terms of the VAE loss: which one still acts when the KL weight vanishes, "
+            "and what that does to sampling"
+        ),
         "context": None,
         "checks": {
             "ex-vae-beta-zero-check": {

@@ -1,4 +1,5 @@
-"""Small HTML widgets that work offline and without a kernel: self-check questions and step-through figures."""
+"""Small HTML widgets that work offline and without a kernel: self-check questions, step-through figures and the
+latent-space explorer (explorer.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import NamedTuple
 import numpy as np
 
 from ..questions import load_questions
+from .explorer import LatentExplorer, latent_explorer, latent_explorer_pair
 
 __all__ = ["self_check", "step_through", "Grid", "Frame", "MARKS"]
+__all__ += ["latent_explorer", "latent_explorer_pair", "LatentExplorer"]  # explorer.py
 
 
 def _slug(text: str) -> str:
@@ -43,14 +46,16 @@ class _Widget:
 
 # One style sheet and one script for both widgets, written into every widget's output: each output works on
 # its own (a stored notebook in JupyterLab, a page of the site, a file opened from disk). The script sets up
-# every widget on the page that is not set up yet, so that several copies on one page do no harm.
+# every widget on the page that is not set up yet, so that several copies on one page do no harm. Both carry
+# the attribute data-ca-widgets, by which the site's build keeps one copy of each per page
+# (book/_ext/book_reader.py).
 @cache
 def _widget_assets() -> str:
     """The widgets' style sheet and script (widgets.css and widgets.js, files of this package), as HTML."""
     folder = resources.files(__package__)
     css = " ".join((folder / "widgets.css").read_text(encoding="utf-8").split("*/", 1)[1].split())
     script = (folder / "widgets.js").read_text(encoding="utf-8").split("*/", 1)[1].strip()
-    return f"<style>{css}</style>\n<script>{script}</script>"
+    return f"<style data-ca-widgets>{css}</style>\n<script data-ca-widgets>{script}</script>"
 
 
 def option_order(question, key: str) -> list[int]:
@@ -119,22 +124,46 @@ def _numeric_html(question, number: int, key: str) -> tuple[str, list[str]]:
     return html, [f"{number}. {question.prompt} (answer with a number)"]
 
 
-def self_check(chapter: str, section: str, *, start: int = 1) -> _Widget:
+# The numbers of the self-check questions run through a chapter: each section's questions get the numbers after
+# those of the sections shown before it in this process. A chapter shows its sections in order from the top (as
+# make execute and nbval run it), so the stored outputs number 1, 2, 3, ... through the chapter; a section shown
+# again (a cell run twice) keeps its numbers.
+_NUMBERS: dict[str, dict[str, int]] = {}
+
+
+def _first_number(chapter: str, section: str) -> int:
+    shown = _NUMBERS.setdefault(chapter, {})
+    if section not in shown:
+        shown[section] = 1 + sum(len(_section_questions(chapter, name)) for name in shown)
+    return shown[section]
+
+
+def _section_questions(chapter: str, section: str) -> list:
+    return [question for question in load_questions(chapter) if question.section == section]
+
+
+def self_check(chapter: str, section: str, *, start: int | None = None) -> _Widget:
     """Return the self-check questions of one section of a chapter as a widget to display in a cell.
 
     ``course.self_check("01_conv2d", "padding")`` shows the questions of course/questions/01_conv2d.py
     whose ``section`` is ``"padding"``: multiple choice (radio buttons, feedback on choosing) and numeric
     answers (a field and a Check button), with a reason for every wrong answer. The HTML carries its own
-    style and script, needs no kernel and no network, and is not graded. ``start`` numbers the first question.
-    The plain-text form lists the questions without their answers.
+    style and script, needs no kernel and no network, and is not graded. The questions are numbered through
+    the chapter: the first one of a section follows the last one of the sections shown before it (``start``
+    sets the first number instead). The widget is a region named by its numbers ("Self-check, questions 4
+    and 5"), distinct from every other on the page. The plain-text form lists the questions without their
+    answers.
     """
-    questions = load_questions(chapter)
-    chosen = [question for question in questions if question.section == section]
+    chosen = _section_questions(chapter, section)
     if not chosen:
-        sections = sorted({question.section for question in questions})
+        sections = sorted({question.section for question in load_questions(chapter)})
         raise ValueError(f"questions/{chapter}.py has no question in section {section!r}; its sections: {sections}")
-    parts, text = [], [f"Self-check ({len(chosen)} question{'s' if len(chosen) > 1 else ''}, not graded):"]
-    for number, question in enumerate(chosen, start=start):
+    first = _first_number(chapter, section) if start is None else int(start)
+    last = first + len(chosen) - 1
+    numbers = f"question {first}" if first == last else f"questions {first} to {last}"
+    numbers = numbers if last - first != 1 else f"questions {first} and {last}"
+    parts, text = [], [f"Self-check, {numbers} (not graded):"]
+    for number, question in enumerate(chosen, start=first):
         key = f"ca-{_slug(chapter)}-{_slug(question.id)}"
         render = _choice_html if type(question).__name__ == "Choice" else _numeric_html
         html, lines = render(question, number, key)
@@ -143,7 +172,7 @@ def self_check(chapter: str, section: str, *, start: int = 1) -> _Widget:
     label = f"ca-{_slug(chapter)}-{_slug(section)}-title"
     html = (
         f'<section class="ca-w ca-sc" aria-labelledby="{label}">'
-        f'<p class="ca-title" id="{label}">Self-check: test your understanding (not graded)</p>'
+        f'<p class="ca-title" id="{label}">Self-check, {numbers}: test your understanding (not graded)</p>'
         f'<p class="ca-note">Choose an answer or type a number: the feedback appears at once and says why.</p>'
         f"{''.join(parts)}{_widget_assets()}</section>"
     )
@@ -155,22 +184,35 @@ def self_check(chapter: str, section: str, *, start: int = 1) -> _Widget:
 # --------------------------------------------------------------------------------------------------
 #
 # A step-through figure is a list of frames; each frame holds grids of numbers (HTML tables) and a sentence
-# that says what the frame shows. `step_through` renders them with Previous / Play / Next buttons, or, for a
-# reader whose system asks for reduced motion and where scripts do not run, as a strip of all frames. The
-# frames come from the same arithmetic as the figures and the tests: conv2d_frames ends with
-# conv2d_reference's output, transposed_conv_frames with Conv2DTranspose's. The frame functions are left out
-# of the student edition (course.answers: they end with a layer's output); there the figures are stored HTML.
+# that says what the frame shows. `step_through` renders them with Previous / Play / Next buttons, one frame at
+# a time; a reader whose system asks for reduced motion gets Previous and Next without Play (nothing moves by
+# itself); where scripts do not run, and on paper, all frames are shown as a strip. The frames come from the
+# same arithmetic as the figures and the tests: conv2d_frames ends with conv2d_reference's output,
+# transposed_conv_frames with Conv2DTranspose's. The frame functions are left out of the student edition
+# (course.answers: they end with a layer's output); there the figures are stored HTML.
 
-# What each mark looks like, for the legend under a figure. None of them relies on colour.
+# What each mark looks like, for the key under a figure, and the sample cell the key draws with the same style
+# as the grids (widgets.css: .m-<name>). None of them relies on colour: padding zeros are hatched and italic,
+# inserted zeros shaded and upright, so that the two kinds of added zeros stay apart inside a window too.
 MARKS = {
     "window": "thick border: the cells under the kernel; ×w is the weight that multiplies the cell",
-    "padding": "dashed border, italic: a zero added by padding",
-    "inserted": "dashed border, italic: a zero inserted between input cells",
+    "padding": "hatched, italic: a zero added by padding",
+    "inserted": "shaded, upright: a zero inserted between input cells",
     "current": "thick border, bold: the cell this step computes or reads",
     "stamp": "thick border, bold, +v: where this step adds the scaled kernel (v is what it adds)",
     "kept": "thick border: kept in the output",
     "cropped": "dotted border, struck through: cropped away",
     "empty": "·: not computed yet",
+}
+_SAMPLES = {
+    "window": "5<small>×2</small>",
+    "padding": "0",
+    "inserted": "0",
+    "current": "7",
+    "stamp": "3<small>+2</small>",
+    "kept": "4",
+    "cropped": "4",
+    "empty": "·",
 }
 
 
@@ -234,8 +276,10 @@ def step_through(frames, title: str, *, fmt: str = "{:g}", interval_ms: int = 15
 
     On the page: Previous, Play/Pause and Next buttons and a frame counter; each frame shows its grids as
     tables of numbers and a sentence, which a screen reader announces on each step. Where the reader's
-    system asks for reduced motion, or scripts do not run, all frames are shown one below the other. The
-    plain-text form is the title and every frame's sentence (the figure's text equivalent).
+    system asks for reduced motion, Play is left out: the reader steps with Previous and Next. Where scripts
+    do not run, and in print, all frames are shown as a strip. The key under the frames draws a sample cell of
+    each mark the frames use, styled as in the grids. The plain-text form is the title and every frame's
+    sentence (the figure's text equivalent).
     """
     from html import escape
 
@@ -259,7 +303,10 @@ def step_through(frames, title: str, *, fmt: str = "{:g}", interval_ms: int = 15
             f'<li class="ca-st-frame"><p class="ca-st-caption"><strong>Frame {index + 1} of {count}.</strong> '
             f'{escape(frame.text)}</p><div class="ca-st-grids">{grids}</div></li>'
         )
-    legend = "; ".join(escape(MARKS[name]) for name in used)
+    key = "".join(
+        f'<li><span class="ca-swatch m-{name}" aria-hidden="true">{_SAMPLES[name]}</span> {escape(MARKS[name])}</li>'
+        for name in used
+    )
     html = (
         f'<figure class="ca-w ca-st" data-interval="{int(interval_ms)}" aria-label="Step-through figure: {escape(title)}">'
         f'<p class="ca-title">{escape(title)}</p>'
@@ -270,7 +317,8 @@ def step_through(frames, title: str, *, fmt: str = "{:g}", interval_ms: int = 15
         f'<span class="ca-st-counter">Frame 1 of {count}</span></div>'
         '<p class="ca-st-live ca-sr" aria-live="polite"></p>'
         f'<ol class="ca-st-frames">{"".join(items)}</ol>'
-        f'<p class="ca-st-legend">Key: {legend}.</p>{_widget_assets()}</figure>'
+        + (f'<div class="ca-st-legend"><p>Key:</p><ul class="ca-st-key">{key}</ul></div>' if used else "")
+        + f"{_widget_assets()}</figure>"
     )
     text = [f"Step-through figure: {title} ({count} frames)"]
     text += [f"Frame {index + 1}: {frame.text}" for index, frame in enumerate(frames)]

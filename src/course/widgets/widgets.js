@@ -43,10 +43,12 @@
     var frames = root.querySelectorAll(".ca-st-frame"), controls = root.querySelector(".ca-st-controls");
     var counter = root.querySelector(".ca-st-counter"), live = root.querySelector(".ca-st-live");
     var play = root.querySelector("[data-step=play]"), current = 0, timer = null;
+    /* A reader who asks for reduced motion steps with Previous and Next; nothing plays by itself. */
     var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    if (still || frames.length < 2) return;  /* all frames stay visible, one below the other */
+    if (frames.length < 2) return;  /* one frame: nothing to step */
     root.classList.add("ca-js");
     controls.hidden = false;
+    if (still) play.hidden = true;
     function show(index, announce) {
       current = (index + frames.length) % frames.length;
       frames.forEach(function (frame, i) { frame.classList.toggle("is-current", i === current); });
