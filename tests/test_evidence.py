@@ -19,8 +19,8 @@ import pytest
 
 import course
 import course.evidence_record as record
-from coursetools.settings import NOTEBOOKS
 from course.experiments import EXPERIMENTS
+from coursetools.settings import NOTEBOOKS
 
 # a missing file fails every entry's test with what to run (not the collection of this file)
 DATA = (

@@ -101,14 +101,6 @@ ALLOWED = {
     "display": "IPython's, in every kernel",
     "get_ipython": "IPython's, in every kernel",
 }
-# Chapters 3-5's edits (issue 36) are merged by the lead; a name they still leave undefined is listed here.
-FOLDED = "defined in a folded cell; to move into a visible cell with the chapter's edits (issue 36)"
-KNOWN_UNDEFINED = {
-    "03_conv_autoencoder": {"schedule": FOLDED},
-    "05_variational_autoencoder": {
-        name: FOLDED for name in ("grid_size", "grid_values", "quantiles", "plain_samples", "vae_samples")
-    },
-}
 
 
 def defined_names(tree: ast.AST) -> set[str]:
@@ -144,7 +136,6 @@ def python_of(cell_source: str) -> ast.AST:
 def test_every_name_a_visible_cell_uses_is_defined_in_a_visible_cell(path):
     shown = book_reader.reader_notebook(notebook(path))
     defined = set(dir(builtins)) | set(ALLOWED)
-    known = KNOWN_UNDEFINED.get(path.stem, {})
     missing = []
     for cell in shown["cells"]:
         if cell["cell_type"] != "code":
@@ -155,10 +146,7 @@ def test_every_name_a_visible_cell_uses_is_defined_in_a_visible_cell(path):
         undefined = sorted(used_names(tree) - defined - defined_names(tree))
         defined |= defined_names(tree)
         missing += [(cell["id"], name) for name in undefined]
-    unexpected = [(cell, name) for cell, name in missing if name not in known]
-    assert not unexpected, f"{path.stem}: visible cells use names no visible cell before them defines: {unexpected}"
-    stale = set(known) - {name for _, name in missing}
-    assert not stale, f"{path.stem}: {sorted(stale)} now defined where a reader sees it: drop from KNOWN_UNDEFINED"
+    assert not missing, f"{path.stem}: visible cells use names no visible cell before them defines: {missing}"
 
 
 def test_the_name_check_finds_a_name_defined_only_in_a_folded_cell():

@@ -17,7 +17,10 @@ COMMANDS = {
     "site-url": ("kit", "write the site's public address into every chapter's first cell (make site-url SITE_URL=...)"),
     "pdf": ("pdf", "the book as one PDF, printed by Debian's Chromium from the built site (make pdf)"),
     "bench": ("bench", "time each chapter and the book build, weigh every page (make bench)"),
-    "evidence": ("evidence", "measure the chapters' comparisons over their seeds into src/course/evidence.json (make evidence)"),
+    "evidence": (
+        "evidence",
+        "measure the chapters' comparisons over their seeds into src/course/evidence.json (make evidence)",
+    ),
     "stability": (
         "stability",
         "re-execute chapters under other floating-point paths and compare (make test-stability)",
