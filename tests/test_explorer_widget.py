@@ -139,7 +139,8 @@ def test_the_check_points_hold_keras_images(decoder, codes_and_labels):
     np.testing.assert_array_equal(stored, expected.astype("float32"))
     np.testing.assert_array_equal(widget.keras_outputs[0], stored)
     report = widget.check_report().splitlines()
-    assert len(report) == 1 + len(checks) and "z = (+1.00, +2.00), decoder: mean pixel" in report[1]
+    assert len(report) == 1 + 2 * len(checks) and report[1] == "  z = (+1.00, +2.00)"
+    assert report[2].startswith("    decoder: mean pixel") and max(map(len, report)) <= 80
 
 
 def test_the_first_view_holds_the_codes_and_the_start(keras, codes_and_labels):

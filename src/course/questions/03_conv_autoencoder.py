@@ -182,6 +182,31 @@ QUESTIONS = [
         ),
     ),
     Choice(
+        id="explorer-far-out",
+        section="explorer",
+        prompt="In the explorer, you keep dragging the point in one direction, until it lies ten times farther "
+        "from the centre than any validation code. What happens to the drawing on the way out?",
+        options=(
+            Option(
+                "It fades to an empty image, since no training code lies anywhere near the point",
+                feedback="Nothing in training asks for empty images anywhere. Before the sigmoid the decoder "
+                "is linear maps and ReLUs, so its values grow with the distance instead of fading.",
+            ),
+            Option(
+                "It settles into one pattern of full ink and blank pixels, which stops changing",
+                right=True,
+                feedback="Before the sigmoid the decoder is linear maps and ReLUs: far out along one "
+                "direction its values grow in proportion to the distance, and the sigmoid turns every "
+                "pixel into full ink or none. Each direction has its own settled pattern.",
+            ),
+            Option(
+                "It goes on changing from one digit to another, as it does inside the cloud",
+                feedback="Inside the cloud each move crosses into other digits' codes. Far out, a step "
+                "changes the point's direction less and less, and the drawing depends on the direction.",
+            ),
+        ),
+    ),
+    Choice(
         id="a-better-sampler",
         section="random-codes",
         prompt="This autoencoder's codes spread several times wider than N(0, I), off-centre. Without changing "

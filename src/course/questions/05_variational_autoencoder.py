@@ -190,6 +190,30 @@ QUESTIONS = [
         ),
     ),
     Choice(
+        id="explorer-holes",
+        section="explorer",
+        prompt="In the pair explorer you find a point inside the prior's circle where the plain autoencoder "
+        "draws a smudge and the VAE a clear digit. What does that say about drawing codes from N(0, I)?",
+        options=(
+            Option(
+                "A plain decoder trained for longer would draw a clear digit at that point too",
+                feedback="Its loss only scores drawings at its codes; where no code lands, longer training "
+                "sharpens nothing.",
+            ),
+            Option(
+                "The VAE's decoder can draw more shapes, because it has more weights than the other",
+                feedback="The two decoders have exactly the same layers; what differs is where their "
+                "training codes lay.",
+            ),
+            Option(
+                "Draws that land in such gaps give smudges; the VAE's codes were pulled over the circle",
+                right=True,
+                feedback="A decoder draws well where its training codes lay. The KL term spread the VAE's "
+                "codes over the prior's circle, so its draws seldom land in a gap.",
+            ),
+        ),
+    ),
+    Choice(
         id="score-blind-spot",
         section="score",
         prompt="Which generator could get a digit score close to 10 although it is a poor generator?",

@@ -245,7 +245,7 @@
       var far = best[0][0] > 5 * panel.spec.spacing ? " Far from every code." : "";
       return {
         digit: labels[best[0][1]], distance: best[0][0],
-        text: "Nearest of the " + spec.codesOf + ": a " + labels[best[0][1]] + " (" + number(best[0][0]) +
+        text: "Nearest of the " + spec.codesOf + (labels[best[0][1]] === 8 ? ": an " : ": a ") + labels[best[0][1]] + " (" + number(best[0][0]) +
           " away); " + tally[common] + " of the " + best.length + " nearest are " + common + "s." + far,
       };
     }

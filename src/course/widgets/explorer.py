@@ -70,11 +70,12 @@ class LatentExplorer:
         """
         lines = [f"What Keras draws at the {len(self.check_points)} check points (the page computes the same points):"]
         for index, (z1, z2) in enumerate(self.check_points):
+            lines.append(f"  z = ({z1:+.2f}, {z2:+.2f})")
             for name, images in zip(self.names, self.keras_outputs):
                 image = images[index]
                 row, col = np.unravel_index(int(np.argmax(image)), image.shape)
                 lines.append(
-                    f"  z = ({z1:+.2f}, {z2:+.2f}), {name}: mean pixel {image.mean():.{digits}f}, "
+                    f"    {name}: mean pixel {image.mean():.{digits}f}, "
                     f"brightest {image.max():.{digits}f} at row {row}, column {col}"
                 )
         return "\n".join(lines)
@@ -245,7 +246,7 @@ def _neighbours_text(point, codes, labels) -> tuple[str, float]:
     counts = np.bincount(labels[order], minlength=10)
     common = int(np.argmax(counts))
     return (
-        f"the nearest code belongs to a {nearest} ({distances[order[0]]:.2f} away), and {counts[common]} of the "
+        f"the nearest code belongs to {'an' if nearest == 8 else 'a'} {nearest} ({distances[order[0]]:.2f} away), and {counts[common]} of the "
         f"{len(order)} nearest to {common}s",
         float(distances[order[0]]),
     )
