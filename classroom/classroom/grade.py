@@ -67,6 +67,7 @@ from pathlib import Path
 from classroom import sandbox
 from classroom.sandbox import GradingError, Sandbox
 from coursetools import coursework, exercises
+from coursetools.settings import GRADING_CELL_TIMEOUT, NOTEBOOK_TIMEOUT
 
 # This file, run as root by its own workers. Always with `python -I`: Python then puts neither the working
 # directory nor this file's folder on sys.path; the packages come from the environment (its .pth file).
@@ -74,9 +75,8 @@ GRADE_PY = Path(__file__).resolve()
 FIT_CACHE_MODULE = GRADE_PY.parent / "fitcache.py"
 
 MAX_WORKERS = sandbox.MAX_ACCOUNTS - 1  # one account is the reference run's
-# The notebook's limit next to nbgrader's per-cell limit (c.Execute.timeout, 720 s in the course's config):
-# the longest chapter runs in 2-5 minutes on a 2-core CPU; 30 minutes leave the same margin as the cell limit.
-NOTEBOOK_TIMEOUT = 1800
+# A notebook's limit (NOTEBOOK_TIMEOUT) and nbgrader's per-cell limit (GRADING_CELL_TIMEOUT, the course config's
+# c.Execute.timeout) come from coursetools.settings.
 # Address space of a grading kernel. TensorFlow maps about 3 GiB of address space when it is imported and a
 # chapter's training adds little to that; 8 GiB leave room for every chapter and stop a runaway allocation
 # long before the machine runs out of memory.
@@ -1015,7 +1015,9 @@ def autograde_class(
     lock_down(course)
     check_sandbox_cannot_read(course, namespaces)
     config = load_config(course)
-    cell_timeout = int(config.Execute.get("timeout", 720)) if "Execute" in config else 720
+    cell_timeout = (
+        int(config.Execute.get("timeout", GRADING_CELL_TIMEOUT)) if "Execute" in config else GRADING_CELL_TIMEOUT
+    )
     run = uuid.uuid4().hex[:12]
     start = time.monotonic()
     try:
@@ -1168,7 +1170,10 @@ class HiddenText:
     (references withheld), to find in outputs: any SHINGLE characters of their code in a row, spaces left out, a
     run that lies inside one string literal excepted (the failure messages, which feedback shows)."""
 
-    def __init__(self, cells):
+    def __init__(self, cells, public=()):
+        """``public``: texts every student has (the released notebook, the course package that travels with it);
+        a run of hidden-test code that also stands in one of them is no secret, and an output that shows it (a
+        self-check question, a visible line of code) is kept."""
         from nbgrader.utils import is_grade
 
         self.shingles: set[str] = set()
@@ -1178,6 +1183,9 @@ class HiddenText:
             for source in {cell.source, withhold_references(cell.source)}:
                 for match in exercises.HIDDEN_TESTS.finditer(source):
                     self.add(textwrap.dedent(match.group("body")))
+        for text in public:
+            squeezed = "".join(text.split())
+            self.shingles -= {squeezed[i : i + SHINGLE] for i in range(len(squeezed) - SHINGLE + 1)}
 
     def add(self, code: str) -> None:
         import io
@@ -1233,7 +1241,31 @@ class HiddenText:
         return text
 
 
-def make_feedback_preprocessor():
+def public_texts(course: Path | None, assignment: str | None, notebook: str | None) -> list[str]:
+    """What every student of ``assignment`` has, read from the instructor's source folder (never a student's): the
+    notebook without its solution regions and hidden tests, and the text files of the course package beside it."""
+    if course is None or not assignment or not notebook:
+        return []
+    folder = course / "source" / assignment
+    texts = []
+    path = folder / f"{notebook}.ipynb"
+    if path.is_file() and not path.is_symlink():
+        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+            source = "".join(cell.get("source", ""))
+            if cell.get("cell_type") == "code":
+                source = exercises.SOLUTION_REGION.sub("", exercises.HIDDEN_TESTS.sub("", source))
+            texts.append(source)
+    package = folder / "course"
+    if package.is_dir() and not package.is_symlink():
+        texts += [
+            file.read_text(encoding="utf-8", errors="replace")
+            for file in sorted(package.rglob("*"))
+            if file.suffix in {".py", ".js", ".css", ".json"} and file.is_file() and not file.is_symlink()
+        ]
+    return texts
+
+
+def make_feedback_preprocessor(course: Path | None = None):
     from nbgrader.preprocessors import NbGraderPreprocessor
     from nbgrader.utils import is_grade
 
@@ -1243,7 +1275,8 @@ def make_feedback_preprocessor():
         cell is cleared of the hidden tests' lines, whatever the kernel printed."""
 
         def preprocess(self, nb, resources):
-            hidden = HiddenText(nb.cells)
+            names = resources.get("nbgrader", {})
+            hidden = HiddenText(nb.cells, public_texts(course, names.get("assignment"), names.get("notebook")))
             for cell in nb.cells:
                 if cell.cell_type != "code":
                     continue
@@ -1282,7 +1315,11 @@ def generate_feedback(course: Path, assignment: str, student: str | None = None)
 
     config = load_config(course.resolve())
     config.CourseDirectory.root = str(course.resolve())
-    config.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, make_feedback_preprocessor()]
+    config.GenerateFeedback.preprocessors = [
+        GetGrades,
+        CSSHTMLHeaderPreprocessor,
+        make_feedback_preprocessor(course.resolve()),
+    ]
     result = NbGraderAPI(config=config).generate_feedback(assignment, student, force=True)
     give_back(course.resolve())
     return result
