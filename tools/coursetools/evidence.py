@@ -56,8 +56,8 @@ def load() -> dict:
 
 
 ABOUT = (
-    "Written by `make evidence` (tools/evidence.py): each experiment of course.experiments, run once per seed with "
-    "the chapters' own functions. 'values' holds one value per seed (in the order of 'seeds'), 'summary' their "
+    "Written by `make evidence` (python -m coursetools evidence): each experiment of course.experiments, run once "
+    "per seed with the chapters' own functions. 'values' holds one value per seed (in the order of 'seeds'), 'summary' their "
     "mean, standard deviation (n - 1), lowest and highest, 'fixed' the values that need no seed (baselines); "
     "'digest' identifies the code and settings that produced the entry (course.evidence.code_digest)."
 )
