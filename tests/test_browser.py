@@ -449,16 +449,7 @@ def test_self_checks_are_numbered_through_the_chapter_and_named_apart(page, path
     assert not landmarks, f"{path}:\n  " + "\n  ".join(landmarks)
 
 
-# Boxes that scroll sideways at 1280 px (code cells and their outputs), counted with every fold open. The
-# exceptions, each with its reason:
-# - chapters 3-5: their code and printed lines are being brought under 80 characters with the chapters' other
-#   edits (issue 36); the counts below are theirs at the time of writing, and the test fails when a chapter
-#   has more, or fewer (then lower its count here).
-KNOWN_SIDEWAYS = {
-    "notebooks/03_conv_autoencoder.html": {"code": 3, "output": 4},
-    "notebooks/04_autoencoders_at_work.html": {"code": 42, "output": 9},
-    "notebooks/05_variational_autoencoder.html": {"code": 8, "output": 2},
-}
+# Boxes that scroll sideways at 1280 px (code cells and their outputs), counted with every fold open: none.
 SIDEWAYS = """() => {
   document.querySelectorAll('article details').forEach(d => d.open = true);
   const scrolls = e => e.scrollWidth > e.clientWidth + 1;
@@ -481,16 +472,8 @@ SIDEWAYS = """() => {
 def test_no_code_or_output_box_scrolls_sideways_on_a_laptop(page, path):
     open_page(page, path)
     boxes = page.evaluate(SIDEWAYS)
-    known = KNOWN_SIDEWAYS.get(path, {"code": 0, "output": 0})
     for kind in ("code", "output"):
-        assert len(boxes[kind]) <= known[kind], (
-            f"{path}: {len(boxes[kind])} {kind} boxes scroll sideways at 1280 px (allowed: {known[kind]}):\n  "
-            + "\n  ".join(boxes[kind])
-        )
-        assert len(boxes[kind]) == known[kind], (
-            f"{path}: {len(boxes[kind])} {kind} boxes scroll sideways, fewer than the {known[kind]} listed in "
-            "KNOWN_SIDEWAYS: lower the count there"
-        )
+        assert not boxes[kind], f"{path}: {kind} boxes scroll sideways at 1280 px:\n  " + "\n  ".join(boxes[kind])
 
 
 @pytest.mark.parametrize("path", CHAPTER_PAGES)
