@@ -105,3 +105,43 @@ def test_each_package_imports_only_what_it_may():
         if (theirs := target.split(".")[0]) != module.split(".")[0] and theirs not in ALLOWED[module.split(".")[0]]
     ]
     assert not problems, "imports against the layering (course <- coursetools <- classroom):\n" + "\n".join(problems)
+
+
+# The distribution that provides each module the course package may import beyond the standard library.
+DISTRIBUTIONS = {
+    "keras": "keras",
+    "matplotlib": "matplotlib",
+    "numpy": "numpy",
+    "scipy": "scipy",
+    "sklearn": "scikit-learn",
+    "tensorflow": "tensorflow",
+}
+
+
+def test_the_course_package_declares_every_distribution_it_imports():
+    """A student who installs the wheel alone (Colab) gets every module the package imports: each top-level module
+    outside the standard library and the package is named in DISTRIBUTIONS, and its distribution is among
+    pyproject.toml's dependencies."""
+    import re
+    import sys
+    import tomllib
+
+    declared = {
+        re.split(r"[<>=!~ ;\[]", requirement, maxsplit=1)[0].lower()
+        for requirement in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+            "dependencies"
+        ]
+    }
+    imported = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"course", "__future__"}
+    assert third_party <= set(DISTRIBUTIONS), (
+        f"imported, with no distribution named: {third_party - set(DISTRIBUTIONS)}"
+    )
+    missing = {DISTRIBUTIONS[module] for module in third_party} - declared
+    assert not missing, f"pyproject.toml's dependencies lack {sorted(missing)}"
