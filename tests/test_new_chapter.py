@@ -83,6 +83,16 @@ QUESTIONS = [
             Option("The number of channels", "Channels are set by the number of filters."),
         ),
     ),
+    Choice(
+        id="channels-out",
+        section="same",
+        prompt="A 'same' Conv2D with 5 filters gets an input with 3 channels. How many channels come out?",
+        options=(
+            Option("One per filter", "Right: each filter gives one channel.", right=True),
+            Option("As many as the input has", "The filters, not the input, set the output's channels."),
+            Option("The product of both numbers", "Each filter sums over all input channels into one."),
+        ),
+    ),
 ]
 """
 )
