@@ -309,8 +309,10 @@ def make_preprocessors():
             finally:
                 # An oversized message closes the socket; its status "idle" is then lost too, so a cell that ended
                 # without one waits a little for the socket's report.
+                # (A markdown cell or an empty one runs nothing and has no status to wait for.)
+                ran = cell.get("cell_type") == "code" and bool(cell.get("source", "").strip())
                 idle = "iopub.status.idle" in cell.get("metadata", {}).get("execution", {})
-                dropped, wait = False, 0 if idle else 5000
+                dropped, wait = False, 5000 if ran and not idle else 0
                 while self._monitor is not None and await self._monitor.poll(wait):
                     await self._monitor.recv_multipart()
                     dropped, wait = True, 0
