@@ -49,6 +49,8 @@ def copy_mathjax(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
     source, target = mathjax_source(), Path(app.outdir) / "_static" / "mathjax"
+    # the folder holds these files and nothing else, also after an incremental build over an older site
+    shutil.rmtree(target, ignore_errors=True)
     for name in FILES:
         if (source / name).is_dir():
             shutil.copytree(source / name, target / name, dirs_exist_ok=True)
