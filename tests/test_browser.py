@@ -13,16 +13,13 @@ leave them out); a browser that cannot start fails them after a minute.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import re
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
 
-from coursetools.sitecheck import toc_pages
+from coursetools.sitecheck import serve, toc_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -74,24 +71,6 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "service_workers": "block", "viewport": {"width": 1280, "height": 900}}
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
-        pass
-
-
-@contextlib.contextmanager
-def serve(folder):
-    """Serve a folder on 127.0.0.1 (a free port) from a background thread; yield its URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="session")

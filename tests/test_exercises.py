@@ -65,8 +65,13 @@ def solution_names(solutions) -> list[str]:
 
 def defined_names(source: str) -> set[str]:
     """Every name a cell binds, at any depth (assignments, definitions, imports, parameters, loop targets)."""
+    return names_bound_in(ast.parse(exercises.runnable(source)))
+
+
+def names_bound_in(tree: ast.AST) -> set[str]:
+    """Every name a parsed cell binds, at any depth."""
     names = set()
-    for node in ast.walk(ast.parse(exercises.runnable(source))):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             names.add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

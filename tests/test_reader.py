@@ -19,6 +19,7 @@ import pytest
 
 from coursetools import chapters
 from coursetools.settings import ROOT
+from test_exercises import names_bound_in
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import book_reader  # noqa: E402  (book/_ext is Sphinx's extension folder, not a package)
@@ -103,22 +104,6 @@ ALLOWED = {
 }
 
 
-def defined_names(tree: ast.AST) -> set[str]:
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-    return names
-
-
 def used_names(tree: ast.AST) -> set[str]:
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
 
@@ -143,8 +128,8 @@ def test_every_name_a_visible_cell_uses_is_defined_in_a_visible_cell(path):
         tree = python_of(source(cell))
         if HIDDEN & set(tags(cell)):
             continue
-        undefined = sorted(used_names(tree) - defined - defined_names(tree))
-        defined |= defined_names(tree)
+        undefined = sorted(used_names(tree) - defined - names_bound_in(tree))
+        defined |= names_bound_in(tree)
         missing += [(cell["id"], name) for name in undefined]
     assert not missing, f"{path.stem}: visible cells use names no visible cell before them defines: {missing}"
 
@@ -157,7 +142,7 @@ def test_the_name_check_finds_a_name_defined_only_in_a_folded_cell():
     defined = set(dir(builtins))
     visible = [c for c in cells if not HIDDEN & set(tags(c))]
     for cell in visible:
-        defined |= defined_names(python_of(source(cell)))
+        defined |= names_bound_in(python_of(source(cell)))
     assert used_names(python_of(source(cells[1]))) - defined == {"schedule"}
 
 

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import io
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from .settings import ROOT
-from .sitecheck import toc_pages
+from .sitecheck import serve, toc_pages
 
 CHROMIUM = "/usr/bin/chromium"
 OUT = ROOT / "_build" / "pdf" / "convolutional-autoencoders.pdf"
@@ -39,23 +36,6 @@ FOOTER = (
     'justify-content:space-between;font-family:sans-serif"><span class="title"></span>'
     '<span><span class="pageNumber"></span> / <span class="totalPages"></span></span></div>'
 )
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
-        pass
-
-
-@contextlib.contextmanager
-def serve(folder: Path):
-    """Serve a folder on 127.0.0.1 (a free port) from a background thread; yield its URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def print_pages(html: Path, pages: list[str], browser=None) -> list[tuple[str, str, bytes]]:

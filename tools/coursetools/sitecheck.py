@@ -166,9 +166,9 @@ def page_weight(html_dir: Path, page: str) -> dict:
 
 
 @contextlib.contextmanager
-def serve_gzipped(folder: Path):
-    """Serve a folder on 127.0.0.1 (a free port), text files gzip-compressed as web hosts send them; yield its
-    URL."""
+def serve(folder: Path, gzipped: bool = False):
+    """Serve a folder on 127.0.0.1 (a free port) from a background thread, without a log line per request; yield
+    its URL. ``gzipped``: text files gzip-compressed, as web hosts send them."""
     import functools
     import threading
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -181,7 +181,8 @@ def serve_gzipped(folder: Path):
             path = Path(self.translate_path(self.path))
             if path.is_dir():
                 path = path / "index.html"
-            if path.suffix not in TEXT_SUFFIXES or "gzip" not in self.headers.get("Accept-Encoding", ""):
+            accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+            if not gzipped or path.suffix not in TEXT_SUFFIXES or not accepts:
                 return super().send_head()
             if not path.is_file():
                 self.send_error(404)
@@ -215,7 +216,7 @@ def transferred(html_dir: Path, pages: list[str], chromium: str = "/usr/bin/chro
     and the number of requests, each page in a fresh browser context (nothing cached). ``browser``: a
     Playwright browser to use (the tests'), else Debian's Chromium is launched."""
     with contextlib.ExitStack() as stack:
-        url = stack.enter_context(serve_gzipped(html_dir))
+        url = stack.enter_context(serve(html_dir, gzipped=True))
         if browser is None:
             from playwright.sync_api import sync_playwright
 
